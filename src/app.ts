@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import fp from 'fastify-plugin'
+import type { GatewayConfig } from './config.js'
+import { buildPlans, loadBundle, type Bundle, type BundleSource, type Plans } from './engine/index.js'
+import clientErrors from './gateway/client-errors.js'
+import jsonBody from './gateway/json-body.js'
+import validation from './gateway/validation.js'
+import versionedRoutes from './gateway/versioned-routes.js'
+import upstreams from './proxy/upstreams.js'
+import publicRoutes from './public-routes.js'
+import { RequestLog } from './request-log.js'
+import versionResolution from './resolve/plugin.js'
+
+export interface EvergateOptions extends Omit<GatewayConfig, 'port' | 'host' | 'logLevel'> {
+  bundle: Bundle
+  plans: Plans
+}
+
+/**
+ * The root plugin: the request flow in registration order. Resolve the app version, pick that
+ * version's route, validate, translate up, forward, translate down; errors in the client's shape.
+ */
+async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions): Promise<void> {
+  const vary = opts.userAgentFallback ? `${opts.versionHeader}, user-agent` : opts.versionHeader
+  await fastify.register(versionResolution, {
+    contracts: opts.plans.contracts.map((c) => c.version),
+    versionHeader: opts.versionHeader,
+    platformHeader: opts.platformHeader,
+    missingVersion: opts.missingVersion,
+    userAgentFallback: opts.userAgentFallback
+  })
+  await fastify.register(upstreams, opts.upstream)
+  await fastify.register(clientErrors, { plans: opts.plans, vary, bodyLimit: opts.bodyLimit })
+  await fastify.register(jsonBody)
+  await fastify.register(validation)
+  await fastify.register(versionedRoutes, { plans: opts.plans, vary })
+  await fastify.register(publicRoutes, { prefix: '/_evergate', bundle: opts.bundle, plans: opts.plans })
+}
+
+export const evergate = fp(evergatePlugin, { name: 'evergate', fastify: '5.x' })
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/
+
+/** Keeps a caller's request id when it is a sane token, makes one otherwise. */
+function requestId (req: IncomingMessage): string {
+  const given = req.headers['x-request-id']
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+}
+
+/**
+ * While closing, a keep-alive connection is closed as soon as its in-flight request is done, so
+ * that close() waits for in-flight work and nothing else.
+ */
+function drainOnClose (app: FastifyInstance): void {
+  let timer: NodeJS.Timeout | undefined
+  app.addHook('preClose', async () => {
+    timer = setInterval(() => app.server.closeIdleConnections(), 25).unref()
+  })
+  app.addHook('onClose', async () => { clearInterval(timer) })
+}
+
+export interface BuildOptions {
+  config: Omit<GatewayConfig, 'port' | 'host'>
+  bundle: BundleSource
+  /** Fastify's logger option; defaults to pino at the configured level. */
+  logger?: FastifyServerOptions['logger']
+}
+
+/** Loads and checks the bundle, builds every chain, and returns the ready-to-listen gateway. */
+export async function buildApp ({ config, bundle: source, logger }: BuildOptions): Promise<FastifyInstance> {
+  const bundle = await loadBundle(source)
+  const plans = buildPlans(bundle)
+  const app = Fastify({
+    logger: logger ?? { level: config.logLevel },
+    logController: new RequestLog(),
+    genReqId: requestId,
+    requestIdHeader: false,
+    bodyLimit: config.bodyLimit,
+    exposeHeadRoutes: false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle'
+  })
+  drainOnClose(app)
+  const { logLevel: _logLevel, ...options } = config
+  await app.register(evergate, { ...options, bundle, plans })
+  return app
+}

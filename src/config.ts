@@ -1,0 +1,75 @@
+import { Type, type Static } from '@sinclair/typebox'
+import envSchema from 'env-schema'
+import type { UpstreamOptions } from './proxy/upstreams.js'
+
+// Everything the gateway reads from the environment, with its default. Checked once at start:
+// a bad value stops the process with a message that names the variable.
+const EnvSchema = Type.Object({
+  PORT: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
+  HOST: Type.String({ default: '0.0.0.0' }),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+  /** The core service (upstream `core`), when one service owns every route. */
+  CORE_URL: Type.String({ default: 'http://127.0.0.1:8090' }),
+  /** More core services, for routes whose head contract names another upstream: `search=http://...,media=http://...`. */
+  EVERGATE_UPSTREAMS: Type.String({ default: '' }),
+  EVERGATE_VERSION_HEADER: Type.String({ default: 'x-app-version', minLength: 1 }),
+  EVERGATE_PLATFORM_HEADER: Type.String({ default: 'x-app-platform', minLength: 1 }),
+  /** With no version header: `head`, `reject`, or a contract version to serve. */
+  EVERGATE_MISSING_VERSION: Type.String({ default: 'head' }),
+  EVERGATE_USER_AGENT_FALLBACK: Type.Boolean({ default: true }),
+  EVERGATE_BODY_LIMIT: Type.Integer({ default: 1048576, minimum: 1 }),
+  EVERGATE_UPSTREAM_CONNECTIONS: Type.Integer({ default: 64, minimum: 1 }),
+  EVERGATE_CONNECT_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 1 }),
+  EVERGATE_HEADERS_TIMEOUT_MS: Type.Integer({ default: 15000, minimum: 1 }),
+  EVERGATE_BODY_TIMEOUT_MS: Type.Integer({ default: 15000, minimum: 1 }),
+  EVERGATE_KEEP_ALIVE_MS: Type.Integer({ default: 4000, minimum: 1 })
+})
+
+export type Env = Static<typeof EnvSchema>
+
+export interface GatewayConfig {
+  port: number
+  host: string
+  logLevel: string
+  versionHeader: string
+  platformHeader: string
+  missingVersion: string
+  userAgentFallback: boolean
+  bodyLimit: number
+  upstream: UpstreamOptions
+}
+
+function parseUpstreams (list: string, core: string): Record<string, string> {
+  if (!URL.canParse(core)) throw new Error(`CORE_URL: "${core}" is not a URL`)
+  const origins: Record<string, string> = { core }
+  for (const entry of list.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+    const eq = entry.indexOf('=')
+    const name = entry.slice(0, eq).trim()
+    const url = entry.slice(eq + 1).trim()
+    if (eq <= 0 || !URL.canParse(url)) throw new Error(`EVERGATE_UPSTREAMS: "${entry}" is not name=url`)
+    origins[name] = url
+  }
+  return origins
+}
+
+export function loadConfig (env: Record<string, string | undefined> = process.env): GatewayConfig {
+  const e = envSchema<Env>({ schema: EnvSchema, data: env as Record<string, unknown>, dotenv: false, env: false })
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    versionHeader: e.EVERGATE_VERSION_HEADER.toLowerCase(),
+    platformHeader: e.EVERGATE_PLATFORM_HEADER.toLowerCase(),
+    missingVersion: e.EVERGATE_MISSING_VERSION,
+    userAgentFallback: e.EVERGATE_USER_AGENT_FALLBACK,
+    bodyLimit: e.EVERGATE_BODY_LIMIT,
+    upstream: {
+      origins: parseUpstreams(e.EVERGATE_UPSTREAMS, e.CORE_URL),
+      connections: e.EVERGATE_UPSTREAM_CONNECTIONS,
+      connectTimeout: e.EVERGATE_CONNECT_TIMEOUT_MS,
+      headersTimeout: e.EVERGATE_HEADERS_TIMEOUT_MS,
+      bodyTimeout: e.EVERGATE_BODY_TIMEOUT_MS,
+      keepAliveTimeout: e.EVERGATE_KEEP_ALIVE_MS
+    }
+  }
+}

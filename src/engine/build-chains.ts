@@ -1,0 +1,167 @@
+import type { RequestContext, ResponseContext, Step } from './change.js'
+import type { CanonicalError, Contract, HttpMethod, RouteContract, RouteKey } from './contract.js'
+import type { Bundle, LoadedChange } from './load-bundle.js'
+
+/** A transform step with the file it came from, so a failing step can be named. */
+export interface PlannedStep {
+  readonly run: Step
+  readonly source: string
+}
+
+export type Chain = readonly PlannedStep[]
+
+export interface RouteTarget {
+  readonly route: RouteKey
+  readonly method: HttpMethod
+  readonly url: string
+  readonly upstream: string
+}
+
+/** Everything the gateway needs to serve one route of one contract version, computed at boot. */
+export interface RoutePlan {
+  readonly contract: string
+  readonly route: RouteKey
+  readonly method: HttpMethod
+  readonly url: string
+  readonly schema: RouteContract
+  /** Where head serves it; null when a change removed it (then `goneMessage` says why). */
+  readonly target: RouteTarget | null
+  readonly goneMessage: string | null
+  /** Request steps, oldest change first. Empty chains are dropped to empty arrays. */
+  readonly request: { readonly params: Chain, readonly query: Chain, readonly body: Chain }
+  /** Response steps for a status, newest change first; null when the body passes untouched. */
+  responseChain (status: number): Chain | null
+  /** Whether any response of this route is translated (then the proxy asks for identity encoding). */
+  readonly touchesResponse: boolean
+}
+
+export interface ContractPlan {
+  readonly version: string
+  readonly contract: Contract
+  /** Error-shape steps, newest change first: head's error shape down to this version's. */
+  readonly errorChain: Chain
+  readonly routes: readonly RoutePlan[]
+}
+
+export interface Plans {
+  readonly head: string
+  /** Ascending by version. */
+  readonly contracts: readonly ContractPlan[]
+  /** Renders a gateway-made error in the error shape of a contract version. */
+  renderError (contract: ContractPlan, error: CanonicalError, request: RequestContext | null): unknown
+}
+
+/** One version's contribution to a route's chains. */
+interface Layer {
+  readonly routeSteps: ReadonlyMap<number, PlannedStep>
+  readonly errors: PlannedStep | null
+}
+
+const NO_REQUEST: RequestContext = Object.freeze({ params: {}, query: {}, headers: {}, appVersion: null, platform: null })
+
+function cannotReject (): never {
+  throw new Error('reject() cannot be used while rendering an error')
+}
+
+function split (key: RouteKey): { method: HttpMethod, url: string } {
+  const space = key.indexOf(' ')
+  return { method: key.slice(0, space) as HttpMethod, url: key.slice(space + 1) }
+}
+
+function versionErrors (changes: readonly LoadedChange[]): PlannedStep | null {
+  const owner = changes.find((c) => c.change.errors !== null)
+  return owner === undefined ? null : { run: owner.change.errors as Step, source: owner.file }
+}
+
+export function buildPlans (bundle: Bundle): Plans {
+  const { contracts, head, changes } = bundle
+  const plans: ContractPlan[] = contracts.map((contract, index) => {
+    const later = contracts.slice(index + 1).map((c) => changes.get(c.version) ?? [])
+    const errorChain = later.map(versionErrors).filter((s) => s !== null).reverse()
+    const routes = (Object.keys(contract.routes) as RouteKey[])
+      .map((key) => planRoute(contract, key, later, head))
+    return { version: contract.version, contract, errorChain, routes }
+  })
+
+  return {
+    head: head.version,
+    contracts: plans,
+    renderError (plan, error, request) {
+      let body: unknown = head.formatError(error)
+      if (plan.errorChain.length === 0) return body
+      const stepCtx: ResponseContext = { status: error.statusCode, request: request ?? NO_REQUEST, reject: cannotReject }
+      for (const step of plan.errorChain) body = step.run(body, stepCtx)
+      return body
+    }
+  }
+}
+
+function planRoute (contract: Contract, key: RouteKey, later: ReadonlyArray<readonly LoadedChange[]>,
+  head: Contract): RoutePlan {
+  const request = { params: [] as PlannedStep[], query: [] as PlannedStep[], body: [] as PlannedStep[] }
+  const layers: Layer[] = []
+  let current: RouteKey | null = key
+  let goneMessage: string | null = null
+
+  for (const versionChanges of later) {
+    const errors = versionErrors(versionChanges)
+    const routeSteps = new Map<number, PlannedStep>()
+    for (const { change, file } of versionChanges) {
+      const rc = change.routes.find((r) => r.from === current)
+      if (rc === undefined) continue
+      for (const part of ['params', 'query', 'body'] as const) {
+        const run = rc.request[part]
+        if (run !== undefined) request[part].push({ run, source: file })
+      }
+      for (const [status, run] of rc.response) routeSteps.set(status, { run, source: file })
+      if (rc.kind === 'remove') goneMessage = rc.message ?? 'This endpoint is no longer available'
+      current = rc.to
+    }
+    layers.push({ routeSteps, errors })
+    if (current === null) break
+  }
+
+  const { method, url } = split(key)
+  const target: RouteTarget | null = current === null
+    ? null
+    : { route: current, ...split(current), upstream: head.routes[current].upstream ?? 'core' }
+  return {
+    contract: contract.version,
+    route: key,
+    method,
+    url,
+    schema: contract.routes[key],
+    target,
+    goneMessage,
+    request,
+    ...responseChains(layers.reverse())
+  }
+}
+
+/** Precomputes, per status, the steps a response runs; the lookup per response is one Map get. */
+function responseChains (newestFirst: readonly Layer[]): Pick<RoutePlan, 'responseChain' | 'touchesResponse'> {
+  const statuses = new Set<number>()
+  for (const layer of newestFirst) for (const status of layer.routeSteps.keys()) statuses.add(status)
+
+  const chainFor = (status: number | null): Chain | null => {
+    const chain: PlannedStep[] = []
+    for (const layer of newestFirst) {
+      const step = (status === null ? undefined : layer.routeSteps.get(status)) ??
+        ((status === null || status >= 400) ? layer.errors : null)
+      if (step !== null) chain.push(step)
+    }
+    return chain.length === 0 ? null : chain
+  }
+
+  const byStatus = new Map<number, Chain | null>()
+  for (const status of statuses) byStatus.set(status, chainFor(status))
+  const errorChain = chainFor(null)
+  return {
+    touchesResponse: byStatus.size > 0 || errorChain !== null,
+    responseChain (status) {
+      const chain = byStatus.get(status)
+      if (chain !== undefined) return chain
+      return status >= 400 ? errorChain : null
+    }
+  }
+}

@@ -1,0 +1,132 @@
+import type { Static, TSchema } from '@sinclair/typebox'
+import type { IncomingHttpHeaders } from 'node:http'
+import type { Contract, RouteContract, RouteKey } from './contract.js'
+
+/** What a step may read of the request, as the client sent it. */
+export interface RequestContext {
+  readonly params: Readonly<Record<string, unknown>>
+  readonly query: Readonly<Record<string, unknown>>
+  readonly headers: IncomingHttpHeaders
+  readonly appVersion: string | null
+  readonly platform: string | null
+}
+
+export interface ResponseContext {
+  readonly status: number
+  readonly request: RequestContext
+  /**
+   * Answer the client with an error instead (in the client's own error shape), e.g. a 404 for
+   * a record the client's version must not see. Stops the chain.
+   */
+  reject (statusCode: number, code: string, message: string, details?: unknown): never
+}
+
+export type Step = (value: any, ctx: any) => any
+
+type StaticOf<S> = S extends TSchema ? Static<S> : undefined
+type PartOf<R, P extends keyof RouteContract> = R extends { [K in P]: infer S } ? StaticOf<S> : undefined
+type ResponsesOf<R> = R extends { responses: infer X } ? X : Record<never, never>
+type SharedStatus<F, T> = Extract<keyof ResponsesOf<F>, keyof ResponsesOf<T>>
+
+/** How one route changed: request steps go up (old -> new), response steps go down (new -> old). */
+export interface RouteSteps<F, T> {
+  request?: {
+    params?: (params: PartOf<F, 'params'>, ctx: RequestContext) => PartOf<T, 'params'>
+    query?: (query: PartOf<F, 'querystring'>, ctx: RequestContext) => PartOf<T, 'querystring'>
+    body?: (body: PartOf<F, 'body'>, ctx: RequestContext) => PartOf<T, 'body'>
+  }
+  response?: {
+    [S in SharedStatus<F, T>]?: (
+      body: StaticOf<ResponsesOf<T>[S]>,
+      ctx: ResponseContext
+    ) => StaticOf<ResponsesOf<F>[S]>
+  }
+}
+
+export type RouteChangeKind = 'route' | 'move' | 'add' | 'remove'
+
+/** One route's part of a change, as the engine reads it. */
+export interface RouteChange {
+  readonly kind: RouteChangeKind
+  /** The route in the older contract (null for `add`). */
+  readonly from: RouteKey | null
+  /** The route in the newer contract (null for `remove`). */
+  readonly to: RouteKey | null
+  readonly request: { params?: Step, query?: Step, body?: Step }
+  readonly response: ReadonlyMap<number, Step>
+  /** For `remove`: what the older clients are told. */
+  readonly message?: string
+}
+
+export interface ChangeRoutes<F extends Contract, T extends Contract> {
+  /** A route that keeps its method and path but changed shape. */
+  route<K extends keyof F['routes'] & keyof T['routes'] & RouteKey> (
+    key: K, steps: RouteSteps<F['routes'][K], T['routes'][K]>): RouteChange
+  /** A route that moved: older clients call `from`, the newer contract serves `to`. */
+  move<K extends keyof F['routes'] & RouteKey, N extends keyof T['routes'] & RouteKey> (
+    from: K, to: N, steps?: RouteSteps<F['routes'][K], T['routes'][N]>): RouteChange
+  /** A route the older contract lacks: older clients get a 404, as they always did. */
+  add<N extends keyof T['routes'] & RouteKey> (key: N): RouteChange
+  /** A route the newer contract dropped: older clients get a 410 with this message. */
+  remove<K extends keyof F['routes'] & RouteKey> (key: K, message: string): RouteChange
+}
+
+export interface ChangeSpec<F extends Contract, T extends Contract> {
+  /** One line for the changelog, written for the app developers who read it. */
+  description: string
+  /** Every error response (status >= 400), from the newer error shape down to the older one. */
+  errors?: (body: Static<T['error']>, ctx: ResponseContext) => Static<F['error']>
+  routes?: (r: ChangeRoutes<F, T>) => RouteChange[]
+}
+
+const kVersionChange = Symbol.for('evergate.version-change')
+
+export interface VersionChange {
+  readonly [kVersionChange]: true
+  readonly description: string
+  readonly from: Contract
+  readonly to: Contract
+  readonly errors: Step | null
+  readonly routes: readonly RouteChange[]
+}
+
+export function isVersionChange (value: unknown): value is VersionChange {
+  return typeof value === 'object' && value !== null && (value as VersionChange)[kVersionChange] === true
+}
+
+function routeChange (kind: RouteChangeKind, from: RouteKey | null, to: RouteKey | null,
+  steps: RouteSteps<unknown, unknown> = {}, message?: string): RouteChange {
+  const response = new Map<number, Step>()
+  for (const [status, step] of Object.entries(steps.response ?? {})) {
+    if (step !== undefined) response.set(Number(status), step as Step)
+  }
+  const request: RouteChange['request'] = {}
+  for (const part of ['params', 'query', 'body'] as const) {
+    const step = steps.request?.[part]
+    if (step !== undefined) request[part] = step as Step
+  }
+  return Object.freeze({ kind, from, to, request, response, message })
+}
+
+const builder: ChangeRoutes<Contract, Contract> = {
+  route: (key, steps) => routeChange('route', key, key, steps as RouteSteps<unknown, unknown>),
+  move: (from, to, steps) => routeChange('move', from, to, steps as RouteSteps<unknown, unknown>),
+  add: (key) => routeChange('add', null, key),
+  remove: (key, message) => routeChange('remove', key, null, {}, message)
+}
+
+/**
+ * One backward-incompatible change, between `from` (the contract just before it) and `to`
+ * (the contract that introduced it). Steps are typed from both contracts.
+ */
+export function defineChange<F extends Contract, T extends Contract> (
+  from: F, to: T, spec: ChangeSpec<F, T>): VersionChange {
+  return Object.freeze({
+    [kVersionChange]: true as const,
+    description: spec.description,
+    from,
+    to,
+    errors: (spec.errors as Step | undefined) ?? null,
+    routes: Object.freeze(spec.routes?.(builder as unknown as ChangeRoutes<F, T>) ?? [])
+  })
+}

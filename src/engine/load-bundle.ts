@@ -1,0 +1,145 @@
+import { readdir } from 'node:fs/promises'
+import { join, relative } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import semver from 'semver'
+import { isVersionChange, type VersionChange } from './change.js'
+import type { Contract, HeadContract, RouteKey } from './contract.js'
+import { BundleChangeError, BundleContractError } from './errors.js'
+
+/** What a deployment hands the gateway: its contracts and the folder of its version changes. */
+export interface BundleSource {
+  contracts: readonly Contract[]
+  /** `versions/`: one folder per contract version, one module per change. */
+  changesDir: string
+}
+
+export interface LoadedChange {
+  readonly change: VersionChange
+  /** The contract version that introduced it (its folder). */
+  readonly version: string
+  /** Path relative to the changes folder's parent, for messages: `versions/2.0.0/x.ts`. */
+  readonly file: string
+}
+
+export interface Bundle {
+  /** Ascending by semver; the last one is head. */
+  readonly contracts: readonly Contract[]
+  readonly head: HeadContract
+  /** By the version that introduced them, ascending; within a version, by file name. */
+  readonly changes: ReadonlyMap<string, readonly LoadedChange[]>
+}
+
+export function defineBundle (source: BundleSource): BundleSource {
+  return source
+}
+
+const CHANGE_FILE = /^(?!index\.)(?!.*\.d\.[cm]?ts$).*\.(?:[cm]?js|[cm]?ts)$/
+
+export async function loadBundle (source: BundleSource): Promise<Bundle> {
+  const contracts = sortContracts(source.contracts)
+  const head = contracts[contracts.length - 1] as HeadContract
+  if (typeof head.formatError !== 'function') {
+    throw new BundleContractError(`head contract ${head.version} has no formatError (define it with defineContract)`)
+  }
+  const changes = await importChanges(source.changesDir, contracts)
+  for (let i = 1; i < contracts.length; i++) {
+    validateStep(contracts[i - 1], contracts[i], changes.get(contracts[i].version) ?? [])
+  }
+  return { contracts, head, changes }
+}
+
+function sortContracts (list: readonly Contract[]): Contract[] {
+  if (list.length === 0) throw new BundleContractError('no contracts')
+  const seen = new Set<string>()
+  for (const contract of list) {
+    if (semver.valid(contract.version) === null) {
+      throw new BundleContractError(`contract version "${contract.version}" is not semver`)
+    }
+    if (seen.has(contract.version)) {
+      throw new BundleContractError(`contract version ${contract.version} is defined twice`)
+    }
+    seen.add(contract.version)
+  }
+  return [...list].sort((a, b) => semver.compare(a.version, b.version))
+}
+
+async function importChanges (dir: string, contracts: Contract[]): Promise<Map<string, LoadedChange[]>> {
+  const label = (path: string) => relative(join(dir, '..'), path)
+  const known = new Map(contracts.map((c, i) => [c.version, i]))
+  const byVersion = new Map<string, LoadedChange[]>()
+  const folders = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory())
+  for (const folder of folders) {
+    const folderPath = join(dir, folder.name)
+    const index = known.get(folder.name)
+    if (index === undefined) {
+      throw new BundleChangeError(label(folderPath), `no contract has version ${folder.name} (known: ${[...known.keys()].join(', ')})`)
+    }
+    const files = (await readdir(folderPath)).filter((name) => CHANGE_FILE.test(name)).sort()
+    const loaded: LoadedChange[] = []
+    for (const name of files) {
+      const path = join(folderPath, name)
+      const file = label(path)
+      const mod = await import(pathToFileURL(path).href) as { default?: unknown }
+      if (!isVersionChange(mod.default)) {
+        throw new BundleChangeError(file, 'the default export is not a change made with defineChange()')
+      }
+      const change = mod.default
+      if (index === 0) {
+        throw new BundleChangeError(file, `${folder.name} is the oldest contract: there is nothing older to change from`)
+      }
+      const previous = contracts[index - 1].version
+      if (change.to.version !== folder.name || change.from.version !== previous) {
+        throw new BundleChangeError(file,
+          `the change goes from ${change.from.version} to ${change.to.version}, but a change in ${folder.name}/ must go from ${previous} to ${folder.name}`)
+      }
+      loaded.push({ change, version: folder.name, file })
+    }
+    if (loaded.length > 0) byVersion.set(folder.name, loaded)
+  }
+  return byVersion
+}
+
+/** Checks that the changes of one version account for every difference between two contracts. */
+function validateStep (older: Contract, newer: Contract, changes: readonly LoadedChange[]): void {
+  const where = `versions/${newer.version}`
+  const claimedFrom = new Map<RouteKey, string>()
+  const claimedTo = new Set<RouteKey>()
+  let errorsIn: string | null = null
+  for (const { change, file } of changes) {
+    if (change.errors !== null) {
+      if (errorsIn !== null) throw new BundleChangeError(file, `${errorsIn} already translates the error shape for ${newer.version}; one change per version may`)
+      errorsIn = file
+    }
+    for (const rc of change.routes) {
+      if (rc.from !== null) {
+        if (older.routes[rc.from] === undefined) throw new BundleChangeError(file, `route ${rc.from} is not in contract ${older.version}`)
+        const other = claimedFrom.get(rc.from)
+        if (other !== undefined) throw new BundleChangeError(file, `route ${rc.from} is already changed by ${other} in the same version; put both steps in one change`)
+        claimedFrom.set(rc.from, file)
+      }
+      if (rc.to !== null) {
+        const target = newer.routes[rc.to]
+        if (target === undefined) throw new BundleChangeError(file, `route ${rc.to} is not in contract ${newer.version}`)
+        if (rc.kind === 'add' && older.routes[rc.to] !== undefined) {
+          throw new BundleChangeError(file, `route ${rc.to} is added, but contract ${older.version} already has it`)
+        }
+        for (const status of rc.response.keys()) {
+          if (target.responses[status] === undefined) {
+            throw new BundleChangeError(file, `route ${rc.to} has a response step for ${status}, which contract ${newer.version} does not declare`)
+          }
+        }
+        claimedTo.add(rc.to)
+      }
+    }
+  }
+  for (const key of Object.keys(older.routes) as RouteKey[]) {
+    if (!claimedFrom.has(key) && newer.routes[key] === undefined) {
+      throw new BundleChangeError(where, `route ${key} of ${older.version} is missing from ${newer.version}: declare it with move() or remove() in a change`)
+    }
+  }
+  for (const key of Object.keys(newer.routes) as RouteKey[]) {
+    if (!claimedTo.has(key) && older.routes[key] === undefined) {
+      throw new BundleChangeError(where, `route ${key} is new in ${newer.version}: declare it with add() or move() in a change`)
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { CanonicalError, ContractPlan, Plans } from '../engine/index.js'
+import {
+  BodyTooLargeError, InternalError, RouteNotFoundError, StepRejection, UnsupportedMediaTypeError
+} from './errors.js'
+
+export interface ClientErrorsOptions {
+  plans: Plans
+  vary: string
+  bodyLimit: number
+}
+
+interface ValidationFailure {
+  instancePath: string
+  message?: string
+  params: { missingProperty?: string, additionalProperty?: string }
+}
+
+type AnyError = FastifyError & {
+  validation?: ValidationFailure[]
+  validationContext?: string
+  details?: unknown
+}
+
+function field (context: string, failure: ValidationFailure): string {
+  const path = failure.instancePath.split('/').filter((p) => p !== '')
+  const extra = failure.params.missingProperty ?? failure.params.additionalProperty
+  if (extra !== undefined) path.push(extra)
+  return [context, ...path].join('.')
+}
+
+function asCanonical ({ statusCode, code, message }: { statusCode?: number, code: string, message: string }): CanonicalError {
+  return { statusCode: statusCode ?? 500, code, message }
+}
+
+/** Any error the gateway meets, as what the client may be told. Internals are never leaked. */
+export function toCanonical (err: AnyError, request: FastifyRequest, bodyLimit: number): CanonicalError {
+  if (err instanceof StepRejection) return err.error
+  if (err.validation !== undefined) {
+    const context = err.validationContext ?? 'request'
+    return {
+      statusCode: 400,
+      code: 'EVG_ERR_VALIDATION',
+      message: err.message,
+      details: err.validation.map((failure) => ({ field: field(context, failure), message: failure.message ?? 'is invalid' }))
+    }
+  }
+  if (typeof err.code === 'string' && err.code.startsWith('EVG_ERR_')) {
+    return err.details === undefined ? asCanonical(err) : { ...asCanonical(err), details: err.details }
+  }
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return asCanonical(new BodyTooLargeError(bodyLimit))
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return asCanonical(new UnsupportedMediaTypeError(String(request.headers['content-type'] ?? 'none')))
+  }
+  if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+    return { statusCode: err.statusCode, code: 'EVG_ERR_BAD_REQUEST', message: err.message }
+  }
+  return asCanonical(new InternalError())
+}
+
+/**
+ * Every error a client sees, from a bad header to a core that is down, is JSON in the error shape
+ * of that client's own contract version, with a stable code (also in `x-evergate-error-code`).
+ */
+async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions): Promise<void> {
+  const { plans, vary, bodyLimit } = opts
+  const byVersion = new Map<string, ContractPlan>(plans.contracts.map((c) => [c.version, c]))
+
+  function send (request: FastifyRequest, reply: FastifyReply, error: CanonicalError) {
+    const { client } = request
+    const plan = byVersion.get(client.errorShape) as ContractPlan
+    const body = plans.renderError(plan, error, {
+      params: (request.params ?? {}) as Record<string, unknown>,
+      query: (request.query ?? {}) as Record<string, unknown>,
+      headers: request.headers,
+      appVersion: client.appVersion,
+      platform: client.platform
+    })
+    if (client.contract !== null) reply.header('x-contract-version', client.contract)
+    return reply
+      .code(error.statusCode)
+      .header('vary', vary)
+      .header('x-evergate-error-code', error.code)
+      .header('x-request-id', request.id)
+      .type('application/json; charset=utf-8')
+      .send(body)
+  }
+
+  fastify.setErrorHandler(function handleError (err: AnyError, request, reply) {
+    const error = toCanonical(err, request, bodyLimit)
+    if (error.statusCode >= 500) request.log.error({ err, code: error.code }, error.message)
+    else request.log.info({ code: error.code }, error.message)
+    return send(request, reply, error)
+  })
+
+  fastify.setNotFoundHandler(function notFound (request, reply) {
+    const { error } = request.client
+    return send(request, reply, error !== null
+      ? { statusCode: error.statusCode ?? 400, code: error.code, message: error.message }
+      : asCanonical(new RouteNotFoundError(request.method, request.url.split('?')[0])))
+  })
+}
+
+export default fp(clientErrors, { name: 'evergate-client-errors', fastify: '5.x' })

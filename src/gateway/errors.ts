@@ -1,0 +1,29 @@
+import createError from '@fastify/error'
+import type { CanonicalError } from '../engine/index.js'
+
+// Errors a client's own request can cause. Each reaches the client in its contract's error shape.
+export const InvalidJsonError = createError<[string]>(
+  'EVG_ERR_INVALID_JSON', 'The request body is not valid JSON: %s', 400)
+export const ValidationError = createError<[string]>(
+  'EVG_ERR_VALIDATION', '%s', 400)
+export const BodyTooLargeError = createError<[number]>(
+  'EVG_ERR_BODY_TOO_LARGE', 'The request body is larger than %d bytes', 413)
+export const UnsupportedMediaTypeError = createError<[string]>(
+  'EVG_ERR_UNSUPPORTED_MEDIA_TYPE', 'Content-Type %s is not supported: send application/json', 415)
+export const RouteNotFoundError = createError<[string, string]>(
+  'EVG_ERR_ROUTE_NOT_FOUND', 'No route %s %s', 404)
+export const RouteGoneError = createError<[string]>(
+  'EVG_ERR_ROUTE_GONE', '%s', 410)
+export const ContractNotFoundError = createError<[string]>(
+  'EVG_ERR_CONTRACT_NOT_FOUND', 'No contract version %s', 404)
+export const AdapterFailedError = createError(
+  'EVG_ERR_ADAPTER_FAILED', 'Translating between this app version and the service failed', 500)
+export const InternalError = createError(
+  'EVG_ERR_INTERNAL', 'Internal gateway error', 500)
+
+/** Thrown by `ctx.reject()` in a response step: the client gets this error instead. */
+export class StepRejection extends Error {
+  constructor (readonly error: CanonicalError) {
+    super(error.message)
+  }
+}

@@ -1,0 +1,32 @@
+import createError from '@fastify/error'
+
+// What can go wrong between the gateway and a core service, as a small hierarchy:
+// `err instanceof UpstreamError` holds for every one of them.
+export const UpstreamError = createError<[string]>(
+  'EVG_ERR_UPSTREAM', 'The %s service failed', 502)
+const Base = UpstreamError as unknown as ErrorConstructor
+
+export const UpstreamUnreachableError = createError<[string]>(
+  'EVG_ERR_UPSTREAM_UNREACHABLE', 'The %s service cannot be reached', 502, Base)
+export const UpstreamTimeoutError = createError<[string]>(
+  'EVG_ERR_UPSTREAM_TIMEOUT', 'The %s service did not answer in time', 504, Base)
+export const UpstreamResetError = createError<[string]>(
+  'EVG_ERR_UPSTREAM_RESET', 'The %s service dropped the connection', 503, Base)
+export const UpstreamBadResponseError = createError<[string]>(
+  'EVG_ERR_UPSTREAM_BAD_RESPONSE', 'The %s service sent a response that is not JSON', 502, Base)
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'])
+const TIMEOUT = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT'])
+
+/** Maps an undici or socket failure to the client-facing error; the cause is kept for the log. */
+export function upstreamFailure (err: unknown, upstream: string): Error {
+  const code = (err as { code?: string }).code ?? ''
+  const causeCode = ((err as { cause?: { code?: string } }).cause?.code) ?? ''
+  const failure = UNREACHABLE.has(code) || UNREACHABLE.has(causeCode)
+    ? new UpstreamUnreachableError(upstream)
+    : TIMEOUT.has(code) || TIMEOUT.has(causeCode)
+      ? new UpstreamTimeoutError(upstream)
+      : new UpstreamResetError(upstream)
+  failure.cause = err
+  return failure
+}

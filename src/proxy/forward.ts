@@ -1,0 +1,151 @@
+import type { IncomingHttpHeaders } from 'node:http'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { RequestContext, ResponseContext, RoutePlan, RouteTarget } from '../engine/index.js'
+import { reject, runChain } from '../gateway/run-chain.js'
+import { UpstreamBadResponseError, upstreamFailure } from './errors.js'
+import type { Upstream } from './upstreams.js'
+
+// Never forwarded in either direction (RFC 9110 7.6.1), plus what the proxy sets itself.
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
+  'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length'
+])
+
+type OutgoingHeaders = Record<string, string | string[]>
+
+function withoutHopByHop (headers: IncomingHttpHeaders | OutgoingHeaders, out: OutgoingHeaders): OutgoingHeaders {
+  const connection = headers.connection
+  const listed = typeof connection === 'string' && connection.includes(',')
+    ? new Set(connection.toLowerCase().split(',').map((t) => t.trim()))
+    : typeof connection === 'string' ? new Set([connection.toLowerCase().trim()]) : null
+  for (const name in headers) {
+    if (HOP_BY_HOP.has(name) || listed?.has(name) === true) continue
+    const value = headers[name]
+    if (value !== undefined) out[name] = value
+  }
+  return out
+}
+
+/** `/articles/:id` -> a function of params that builds `/articles/art%2F1`. */
+function compilePath (target: RouteTarget): (params: Record<string, unknown>) => string {
+  const parts = target.url.split(/(:[A-Za-z0-9_]+)/).filter((p) => p !== '')
+  return (params) => {
+    let path = ''
+    for (const part of parts) {
+      path += part.startsWith(':') ? encodeURIComponent(String(params[part.slice(1)])) : part
+    }
+    return path
+  }
+}
+
+function queryString (query: Record<string, unknown>): string {
+  const search = new URLSearchParams()
+  for (const [name, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue
+    for (const item of Array.isArray(value) ? value : [value]) search.append(name, String(item))
+  }
+  const text = search.toString()
+  return text === '' ? '' : `?${text}`
+}
+
+function rawQuery (url: string): string {
+  const q = url.indexOf('?')
+  return q === -1 ? '' : url.slice(q)
+}
+
+export interface ForwardOptions {
+  /** `Vary` value every versioned response carries. */
+  vary: string
+}
+
+/**
+ * The handler of one (contract version, route): translate the request up, forward it, translate
+ * the response down. Everything that depends only on the route is decided here, once, at boot.
+ */
+export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upstream: Upstream,
+  { vary }: ForwardOptions) {
+  const { target, request: steps, contract } = plan
+  const { pool } = upstream
+  const rewritesPath = target.url !== plan.url || steps.params.length > 0
+  const rewritesQuery = steps.query.length > 0
+  const buildPath = compilePath(target)
+
+  function requestContext (request: FastifyRequest): RequestContext {
+    return {
+      params: request.params as Record<string, unknown>,
+      query: request.query as Record<string, unknown>,
+      headers: request.headers,
+      appVersion: request.client.appVersion,
+      platform: request.client.platform
+    }
+  }
+
+  function upstreamPath (request: FastifyRequest, ctx: RequestContext | null): string {
+    if (!rewritesPath && !rewritesQuery) return request.url
+    let params = request.params as Record<string, unknown>
+    if (steps.params.length > 0) params = runChain(steps.params, params, ctx) as Record<string, unknown>
+    const path = rewritesPath ? buildPath(params) : request.url.slice(0, request.url.length - rawQuery(request.url).length)
+    const query = rewritesQuery
+      ? queryString(runChain(steps.query, request.query, ctx) as Record<string, unknown>)
+      : rawQuery(request.url)
+    return path + query
+  }
+
+  function upstreamHeaders (request: FastifyRequest): OutgoingHeaders {
+    const headers = withoutHopByHop(request.headers, {})
+    const forwardedFor = request.headers['x-forwarded-for']
+    headers['x-forwarded-for'] = forwardedFor === undefined ? request.ip : `${String(forwardedFor)}, ${request.ip}`
+    headers['x-forwarded-proto'] = request.protocol
+    if (request.headers.host !== undefined) headers['x-forwarded-host'] = request.headers.host
+    headers['x-request-id'] = request.id
+    // A body the gateway must read comes uncompressed.
+    if (plan.touchesResponse) headers['accept-encoding'] = 'identity'
+    return headers
+  }
+
+  return async function forward (request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    const hasRequestSteps = rewritesPath || rewritesQuery || steps.body.length > 0
+    const ctx = hasRequestSteps ? requestContext(request) : null
+    const path = upstreamPath(request, ctx)
+    let body: Buffer | string | undefined = request.rawBody
+    if (steps.body.length > 0) body = JSON.stringify(runChain(steps.body, request.body, ctx))
+
+    let res
+    try {
+      res = await pool.request({ method: target.method, path, headers: upstreamHeaders(request), body })
+    } catch (err) {
+      throw upstreamFailure(err, upstream.name)
+    }
+
+    const chain = plan.responseChain(res.statusCode)
+    reply.code(res.statusCode)
+    reply.header('x-contract-version', contract)
+    reply.header('x-request-id', request.id)
+    const headers = withoutHopByHop(res.headers, {})
+    headers.vary = typeof headers.vary === 'string' ? `${headers.vary}, ${vary}` : vary
+
+    if (chain === null || res.statusCode === 204 || res.statusCode === 304) {
+      const length = res.headers['content-length']
+      if (length !== undefined) headers['content-length'] = length
+      reply.headers(headers)
+      return reply.send(res.body)
+    }
+
+    let data: unknown
+    try {
+      data = await res.body.json()
+    } catch (err) {
+      if (!(err instanceof SyntaxError)) throw upstreamFailure(err, upstream.name)
+      throw Object.assign(new UpstreamBadResponseError(upstream.name), { cause: err })
+    }
+    const responseCtx: ResponseContext = {
+      status: res.statusCode,
+      request: ctx ?? requestContext(request),
+      reject
+    }
+    data = runChain(chain, data, responseCtx)
+    delete headers['content-encoding']
+    reply.headers(headers)
+    return reply.send(data)
+  }
+}

@@ -1,0 +1,24 @@
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
+
+/**
+ * One log line per request, written when the response is done, with who called (app version,
+ * platform) and which contract version served it. Fastify's own "incoming request" line is dropped.
+ */
+export class RequestLog extends LogController {
+  override incomingRequest (): void {}
+
+  override requestCompleted (error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const { appVersion, platform, contract } = request.client
+    const line = {
+      method: request.method,
+      url: request.url,
+      statusCode: reply.statusCode,
+      responseTime: Math.round(reply.elapsedTime * 100) / 100,
+      appVersion,
+      platform,
+      contract
+    }
+    if (error != null) reply.log.error({ ...line, err: error }, 'request failed')
+    else reply.log.info(line, 'request')
+  }
+}

@@ -1,0 +1,91 @@
+import type { IncomingHttpHeaders } from 'node:http'
+import semver from 'semver'
+import { appVersionFromUserAgent, parseAppVersion, parsePlatform } from './app-version.js'
+import { VersionInvalidError, VersionRequiredError, VersionUnsupportedError } from './errors.js'
+
+/** Who is calling, as far as versions go. Shared between requests: never mutate. */
+export interface ClientVersion {
+  /** Normalised semver, or null when the request named none. */
+  readonly appVersion: string | null
+  readonly platform: string | null
+  /** The contract version that serves it; null when it cannot be served (see `error`). */
+  readonly contract: string | null
+  /** The contract version whose error shape this client reads. */
+  readonly errorShape: string
+  readonly error: (Error & { code: string, statusCode?: number }) | null
+}
+
+export interface VersionResolverOptions {
+  /** Contract versions, ascending. */
+  contracts: readonly string[]
+  /** Lower-case header names. */
+  versionHeader: string
+  platformHeader: string
+  /** With no version at all: serve `head`, `reject`, or serve a given contract version. */
+  missingVersion: string
+  userAgentFallback: boolean
+  /** Distinct (version, platform) pairs kept; the set in the wild is small, junk is not. */
+  cacheSize?: number
+}
+
+export type ResolveVersion = (headers: IncomingHttpHeaders) => ClientVersion
+
+function single (value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}
+
+export function createVersionResolver (options: VersionResolverOptions): ResolveVersion {
+  const { contracts, versionHeader, platformHeader, userAgentFallback } = options
+  const head = contracts[contracts.length - 1]
+  const oldest = contracts[0]
+  const cacheSize = options.cacheSize ?? 2048
+  const missing = options.missingVersion === 'head' ? head : options.missingVersion
+  if (missing !== 'reject' && !contracts.includes(missing)) {
+    throw new Error(`missing-version policy "${options.missingVersion}" is neither head, reject nor a contract version (${contracts.join(', ')})`)
+  }
+  const defaultShape = missing === 'reject' ? head : missing
+
+  /** The newest contract version <= the app version; null when older than all. */
+  function floor (appVersion: string): string | null {
+    for (let i = contracts.length - 1; i >= 0; i--) {
+      if (semver.gte(appVersion, contracts[i])) return contracts[i]
+    }
+    return null
+  }
+
+  function resolveUncached (raw: string | undefined, platform: string | null): ClientVersion {
+    if (raw === undefined) {
+      return missing === 'reject'
+        ? { appVersion: null, platform, contract: null, errorShape: defaultShape, error: new VersionRequiredError(versionHeader) }
+        : { appVersion: null, platform, contract: missing, errorShape: missing, error: null }
+    }
+    const appVersion = parseAppVersion(raw)
+    if (appVersion === null) {
+      return { appVersion: null, platform, contract: null, errorShape: defaultShape, error: new VersionInvalidError(versionHeader, raw.slice(0, 64)) }
+    }
+    const contract = floor(appVersion)
+    if (contract === null) {
+      return { appVersion, platform, contract: null, errorShape: oldest, error: new VersionUnsupportedError(appVersion, oldest) }
+    }
+    return { appVersion, platform, contract, errorShape: contract, error: null }
+  }
+
+  const cache = new Map<string, ClientVersion>()
+
+  return function resolveVersion (headers) {
+    let raw = single(headers[versionHeader])
+    if (raw === undefined && userAgentFallback) {
+      const userAgent = single(headers['user-agent'])
+      raw = userAgent === undefined ? undefined : (appVersionFromUserAgent(userAgent) ?? undefined)
+    }
+    const platformRaw = single(headers[platformHeader])
+    const key = `${raw ?? '\u0000'}\u0000${platformRaw ?? ''}`
+    let client = cache.get(key)
+    if (client === undefined) {
+      client = resolveUncached(raw, parsePlatform(platformRaw))
+      if (cache.size >= cacheSize) cache.clear()
+      cache.set(key, client)
+    }
+    return client
+  }
+}

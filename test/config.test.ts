@@ -1,0 +1,25 @@
+import t from 'tap'
+import { loadConfig } from '../src/config.js'
+
+t.test('defaults', async (t) => {
+  const config = loadConfig({})
+  t.equal(config.port, 8080)
+  t.equal(config.versionHeader, 'x-app-version')
+  t.equal(config.missingVersion, 'head')
+  t.equal(config.userAgentFallback, true)
+  t.same(config.upstream.origins, { core: 'http://127.0.0.1:8090' })
+})
+
+t.test('several core services', async (t) => {
+  const config = loadConfig({ CORE_URL: 'http://core:9000', EVERGATE_UPSTREAMS: 'search=http://search:9001, media=http://media:9002/' })
+  t.same(config.upstream.origins, { core: 'http://core:9000', search: 'http://search:9001', media: 'http://media:9002/' })
+  t.equal(loadConfig({ EVERGATE_VERSION_HEADER: 'X-Build' }).versionHeader, 'x-build', 'header names are matched lower-case')
+})
+
+t.test('bad values stop the start with a message naming the variable', async (t) => {
+  t.throws(() => loadConfig({ PORT: 'eighty' }), /PORT/)
+  t.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL/)
+  t.throws(() => loadConfig({ CORE_URL: 'not a url' }), /CORE_URL: "not a url" is not a URL/)
+  t.throws(() => loadConfig({ EVERGATE_UPSTREAMS: 'search' }), /EVERGATE_UPSTREAMS: "search" is not name=url/)
+  t.throws(() => loadConfig({ EVERGATE_UPSTREAMS: 'search=nope' }), /not name=url/)
+})

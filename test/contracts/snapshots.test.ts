@@ -1,0 +1,45 @@
+import { fileURLToPath } from 'node:url'
+import { readFile } from 'node:fs/promises'
+import t from 'tap'
+import { Type } from '@sinclair/typebox'
+import { contracts } from '../../contracts/index.js'
+import { run } from '../../src/cli.js'
+import { checkSnapshots } from '../../src/contract-snapshots.js'
+import { deriveContract } from '../../src/engine/index.js'
+
+const frozenDir = fileURLToPath(new URL('../../contracts/snapshots', import.meta.url))
+
+t.test('every released contract still matches its frozen snapshot', async (t) => {
+  const report = await checkSnapshots(contracts, frozenDir)
+  t.same(report.drifted, [], 'a released contract changed: old builds rely on it')
+  t.same(report.missing, [], 'every contract is released, so every one is frozen')
+  t.same(report.frozen, ['1.0.0', '2.0.0', '2.3.0', '3.0.0'])
+})
+
+t.test('the CLI freezes new contracts, never rewrites frozen ones, and catches drift', async (t) => {
+  const dir = t.testdir({})
+  const lines: string[] = []
+  const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(`! ${l}`) }
+  const [v1, v2] = contracts
+  t.equal(await run(['contracts', 'check', '--snapshots', dir], io, async () => [v1]), 0)
+  t.match(lines.pop(), /1\.0\.0 {2}not frozen yet/)
+
+  t.equal(await run(['contracts', 'freeze', '--snapshots', dir], io, async () => [v1, v2]), 0)
+  t.equal(lines.pop(), 'froze 1.0.0, 2.0.0')
+  const before = await readFile(`${dir}/1.0.0.json`, 'utf8')
+  t.equal(await run(['contracts', 'freeze', '--snapshots', dir], io, async () => [v1]), 0)
+  t.equal(lines.pop(), 'every contract is already frozen')
+
+  const drifted = deriveContract(v1, { version: '1.0.0', routes: { 'GET /profile': { responses: { 200: Type.Object({ id: Type.String() }) } } } })
+  t.equal(await run(['contracts', 'check', '--snapshots', dir], io, async () => [drifted, v2]), 1)
+  t.same(lines.splice(-2), ['2.0.0  frozen, unchanged', '! 1.0.0  CHANGED since it was frozen: released apps rely on it; add a new version instead'])
+  t.equal(await readFile(`${dir}/1.0.0.json`, 'utf8'), before)
+
+  t.equal(await run(['nonsense'], io), 2)
+  t.match(lines.pop(), /^! usage: evergate/)
+})
+
+t.test('a snapshot folder that cannot be read is an error, not "missing"', async (t) => {
+  const dir = t.testdir({ '1.0.0.json': t.fixture('dir', {}) })
+  await t.rejects(checkSnapshots(contracts.slice(0, 1), dir), { code: 'EISDIR' })
+})

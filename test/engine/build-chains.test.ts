@@ -1,0 +1,69 @@
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+import { buildPlans, loadBundle, type ContractPlan, type RouteKey } from '../../src/engine/index.js'
+import { contracts } from '../fixtures/contracts.js'
+
+const changesDir = fileURLToPath(new URL('../fixtures/bundles/valid', import.meta.url))
+const plans = buildPlans(await loadBundle({ contracts, changesDir }))
+const contract = (v: string) => plans.contracts.find((c) => c.version === v) as ContractPlan
+const route = (v: string, key: RouteKey) => {
+  const plan = contract(v).routes.find((r) => r.route === key)
+  if (plan === undefined) throw new Error(`no ${key} in ${v}`)
+  return plan
+}
+const sources = (chain: ReadonlyArray<{ source: string }> | null) => chain?.map((s) => s.source.split('/')[2]) ?? null
+const noCtx = { status: 200, request: {}, reject: () => { throw new Error('reject') } }
+
+t.test('a route of the oldest version runs every later change', async (t) => {
+  const notes = route('1.0.0', 'GET /notes')
+  t.same(notes.target, { route: 'GET /notes', method: 'GET', url: '/notes', upstream: 'core' })
+  t.same(sources(notes.responseChain(200)), ['note-tags.ts', 'notes-body-and-envelope.ts'], 'responses newest first')
+  t.same(sources(notes.responseChain(500)), ['notes-body-and-envelope.ts'], 'errors take the error-shape step')
+  t.equal(notes.responseChain(204), null, 'a status with no step streams')
+  t.ok(notes.touchesResponse)
+
+  const post = route('1.0.0', 'POST /notes')
+  t.same(sources(post.request.body), ['notes-body-and-envelope.ts', 'note-tags.ts'], 'requests oldest first')
+  let body: unknown = { text: 'hi' }
+  for (const step of post.request.body) body = step.run(body, {})
+  t.same(body, { body: 'hi', tags: [] }, 'the chain composes 1.0.0 -> 3.0.0')
+})
+
+t.test('moves follow the route through its new name', async (t) => {
+  const note = route('1.0.0', 'GET /note/:id')
+  t.same(note.target, { route: 'GET /notes/:id', method: 'GET', url: '/notes/:id', upstream: 'core' })
+  t.same(sources(note.request.params), ['notes-body-and-envelope.ts'])
+  t.same(sources(note.responseChain(200)), ['note-tags.ts', 'notes-body-and-envelope.ts'])
+})
+
+t.test('removed routes have no target and say why; head routes keep their upstream', async (t) => {
+  const legacy = route('1.0.0', 'GET /legacy')
+  t.equal(legacy.target, null)
+  t.equal(legacy.goneMessage, 'Legacy was retired: use GET /notes')
+  t.equal(route('2.0.0', 'GET /stats').target?.upstream, 'stats')
+})
+
+t.test('head has no steps at all: everything streams', async (t) => {
+  for (const plan of contract('3.0.0').routes) {
+    t.same(plan.request, { params: [], query: [], body: [] }, plan.route)
+    t.equal(plan.responseChain(200), null)
+    t.equal(plan.responseChain(404), null)
+    t.equal(plan.touchesResponse, false)
+  }
+  const stats = route('2.0.0', 'GET /stats')
+  t.equal(stats.responseChain(200), null, 'no-op steps are dropped')
+  t.equal(stats.touchesResponse, false, '2.0.0 shares head\'s error shape')
+})
+
+t.test('gateway errors render in each version\'s error shape', async (t) => {
+  const error = { statusCode: 404, code: 'EVG_ERR_ROUTE_NOT_FOUND', message: 'No route' }
+  t.same(plans.renderError(contract('3.0.0'), error, null), { error: { code: 'EVG_ERR_ROUTE_NOT_FOUND', message: 'No route' } })
+  t.same(plans.renderError(contract('2.0.0'), error, null), { error: { code: 'EVG_ERR_ROUTE_NOT_FOUND', message: 'No route' } })
+  t.same(plans.renderError(contract('1.0.0'), error, null), { msg: 'No route' })
+})
+
+t.test('a step may reject the response', async (t) => {
+  const [tags] = route('2.0.0', 'GET /notes/:id').responseChain(200) ?? []
+  t.same(tags.run({ id: 'n1', body: 'b', tags: [] }, noCtx), { id: 'n1', body: 'b' })
+  t.throws(() => tags.run({ id: 'n2', body: 'b', tags: ['secret'] }, noCtx), /reject/)
+})

@@ -1,0 +1,45 @@
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+import { defineContract, loadBundle } from '../../src/engine/index.js'
+import { contracts, head, v1, v2 } from '../fixtures/contracts.js'
+
+const dir = (name: string) => fileURLToPath(new URL(`../fixtures/bundles/${name}`, import.meta.url))
+const load = (name: string) => loadBundle({ contracts, changesDir: dir(name) })
+
+t.test('a valid bundle loads, sorted, with its changes by version', async (t) => {
+  const bundle = await load('valid')
+  t.same(bundle.contracts.map((c) => c.version), ['1.0.0', '2.0.0', '3.0.0'])
+  t.equal(bundle.head, head)
+  t.same([...bundle.changes.keys()], ['2.0.0', '3.0.0'])
+  t.equal(bundle.changes.get('2.0.0')?.[0].file, 'valid/2.0.0/notes-body-and-envelope.ts')
+})
+
+t.test('a broken bundle stops the boot with an error naming the file', async (t) => {
+  const cases: Array<[string, RegExp]> = [
+    ['unknown-version', /unknown-version\/9\.9\.9: no contract has version 9\.9\.9/],
+    ['not-a-change', /not-a-change\/2\.0\.0\/x\.ts: the default export is not a change/],
+    ['wrong-direction', /wrong-direction\/2\.0\.0\/x\.ts: the change goes from 2\.0\.0 to 3\.0\.0, but a change in 2\.0\.0\/ must go from 1\.0\.0 to 2\.0\.0/],
+    ['oldest', /oldest\/1\.0\.0\/x\.ts: 1\.0\.0 is the oldest contract/],
+    ['missing-declaration', /versions\/2\.0\.0: route GET \/note\/:id of 1\.0\.0 is missing from 2\.0\.0/],
+    ['overlap', /overlap\/2\.0\.0\/b\.ts: route GET \/notes is already changed by overlap\/2\.0\.0\/a\.ts/],
+    ['unknown-route', /unknown-route\/2\.0\.0\/x\.ts: route GET \/nope is not in contract 1\.0\.0/],
+    ['undeclared-status', /undeclared-status\/2\.0\.0\/x\.ts: route GET \/notes has a response step for 404/],
+    ['added-twice', /added-twice\/2\.0\.0\/x\.ts: route GET \/notes is added, but contract 1\.0\.0 already has it/],
+    ['two-error-shapes', /two-error-shapes\/2\.0\.0\/b\.ts: two-error-shapes\/2\.0\.0\/a\.ts already translates the error shape/],
+    ['new-route-undeclared', /versions\/2\.0\.0: route GET \/stats is new in 2\.0\.0: declare it with add\(\)/]
+  ]
+  for (const [name, message] of cases) {
+    await t.rejects(load(name), { code: 'EVG_ERR_BUNDLE_CHANGE', message }, name)
+  }
+})
+
+t.test('the contract set itself is checked', async (t) => {
+  const empty = t.testdir({})
+  const check = (list: Parameters<typeof loadBundle>[0]['contracts']) => loadBundle({ contracts: list, changesDir: empty })
+  await t.rejects(check([]), { code: 'EVG_ERR_BUNDLE_CONTRACT', message: /no contracts/ })
+  await t.rejects(check([v1, { ...v1 }]), { message: /1\.0\.0 is defined twice/ })
+  await t.rejects(check([{ ...v1, version: 'one' }]), { message: /"one" is not semver/ })
+  await t.rejects(check([v1, v2]), { message: /head contract 2\.0\.0 has no formatError/ })
+  const lone = defineContract({ version: '1.0.0', error: head.error, formatError: head.formatError, routes: {} })
+  t.equal((await check([lone])).head, lone, 'a single contract is its own head')
+})

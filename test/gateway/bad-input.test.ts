@@ -1,0 +1,79 @@
+import t from 'tap'
+import { call, rawHttp, startDemo } from '../helpers/gateway.js'
+
+// Whatever a client sends, it gets a clear 4xx in its own contract's error shape, and the
+// gateway keeps serving everyone else.
+
+t.test('bad input', async (t) => {
+  const { url } = await startDemo(t, { env: { EVERGATE_BODY_LIMIT: '1024' } })
+
+  t.test('broken JSON', async (t) => {
+    const v1 = await call(url, '/profile', { version: '1.0.0', method: 'PUT', body: '{"name": ', headers: { 'content-type': 'application/json' } })
+    t.equal(v1.status, 400)
+    t.match(v1.json, { code: 400, message: /not valid JSON/ })
+    t.equal(v1.headers['x-evergate-error-code'], 'EVG_ERR_INVALID_JSON')
+    const head = await call(url, '/bookmarks', { method: 'POST', body: '[1,', headers: { 'content-type': 'application/json' } })
+    t.match(head.json, { error: { code: 'EVG_ERR_INVALID_JSON' } })
+    const empty = await call(url, '/bookmarks', { method: 'POST', body: '', headers: { 'content-type': 'application/json' } })
+    t.equal(empty.status, 400)
+  })
+
+  t.test('prototype poisoning is refused, not forwarded', async (t) => {
+    const res = await call(url, '/bookmarks', { method: 'POST', body: '{"article_id":"art_001","folder":"x","__proto__":{"admin":true}}', headers: { 'content-type': 'application/json' } })
+    t.equal(res.status, 400)
+    t.equal(res.json.error.code, 'EVG_ERR_INVALID_JSON')
+  })
+
+  t.test('wrong types, missing and unknown fields name the field', async (t) => {
+    const wrong = await call(url, '/users/me', { method: 'PATCH', json: { first_name: 7 } })
+    t.equal(wrong.status, 400)
+    t.same(wrong.json.error.details, [{ field: 'body.first_name', message: 'must be string' }])
+    const extra = await call(url, '/users/me', { method: 'PATCH', json: { admin: true } })
+    t.same(extra.json.error.details, [{ field: 'body.admin', message: 'must NOT have additional properties' }])
+    const notObject = await call(url, '/bookmarks', { method: 'POST', json: 'art_001' })
+    t.equal(notObject.status, 400)
+    t.equal(notObject.json.error.code, 'EVG_ERR_VALIDATION')
+    const noBody = await call(url, '/bookmarks', { method: 'POST' })
+    t.equal(noBody.status, 400)
+    t.equal(noBody.json.error.code, 'EVG_ERR_VALIDATION')
+  })
+
+  t.test('an oversized body is a 413', async (t) => {
+    const res = await call(url, '/profile', { version: '1.0.0', method: 'PUT', json: { name: 'x'.repeat(2000) } })
+    t.equal(res.status, 413)
+    t.same(res.json, { message: 'The request body is larger than 1024 bytes', code: 413 })
+  })
+
+  t.test('a body that is not JSON is a 415', async (t) => {
+    const res = await call(url, '/bookmarks', { method: 'POST', body: 'article_id=art_001', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+    t.equal(res.status, 415)
+    t.equal(res.json.error.code, 'EVG_ERR_UNSUPPORTED_MEDIA_TYPE')
+  })
+
+  t.test('junk and too-old version headers', async (t) => {
+    const junk = await call(url, '/articles', { version: 'banana' })
+    t.equal(junk.status, 400)
+    t.equal(junk.json.error.code, 'EVG_ERR_VERSION_INVALID')
+    const huge = await call(url, '/articles', { version: '1'.repeat(5000) })
+    t.equal(huge.status, 400)
+    t.ok(huge.text.length < 400, 'the junk is not echoed back whole')
+    const old = await call(url, '/profile', { version: '0.9.0' })
+    t.equal(old.status, 426)
+    t.same(old.json, { message: 'App version 0.9.0 is no longer supported (the oldest supported is 1.0.0): please update the app', code: 426 })
+  })
+
+  t.test('unknown routes are a 404 in the client\'s shape', async (t) => {
+    const v1 = await call(url, '/nope?x=1', { version: '1.0.0' })
+    t.equal(v1.status, 404)
+    t.same(v1.json, { message: 'No route GET /nope', code: 404 })
+    t.equal(v1.headers['x-contract-version'], '1.0.0')
+    const head = await call(url, '/articles', { method: 'DELETE' })
+    t.same(head.json, { error: { code: 'EVG_ERR_ROUTE_NOT_FOUND', message: 'No route DELETE /articles' } })
+  })
+
+  t.test('a malformed request line does not take the gateway down', async (t) => {
+    const reply = await rawHttp(url, 'GET /\u0000 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+    t.match(reply, /^HTTP\/1\.1 400/)
+    t.equal((await call(url, '/users/me')).status, 200, 'still serving')
+  })
+})

@@ -1,0 +1,86 @@
+import t from 'tap'
+import { call, rawHttp, startDemo, startGateway } from '../helpers/gateway.js'
+import { startNotesCore } from '../helpers/notes-core.js'
+import bundle from '../fixtures/bundles/valid/index.js'
+
+t.test('every response says which contract served it, and varies on the version', async (t) => {
+  const { url } = await startDemo(t)
+  const res = await call(url, '/articles/art_001', { version: '2.4.7' })
+  t.equal(res.headers['x-contract-version'], '2.3.0')
+  t.equal(res.headers.vary, 'x-app-version, user-agent')
+  const error = await call(url, '/articles/art_999', { version: '2.4.7' })
+  t.equal(error.headers['x-contract-version'], '2.3.0')
+  t.equal(error.headers.vary, 'x-app-version, user-agent')
+  const none = await call(url, '/articles/art_001')
+  t.equal(none.headers['x-contract-version'], '3.0.0', 'no header: head')
+  const ua = await call(url, '/profile', { headers: { 'user-agent': 'Pulse/1.3.0 (Android 14)' } })
+  t.equal(ua.status, 200, 'User-Agent is the fallback')
+  t.equal(ua.headers['x-contract-version'], '1.0.0')
+})
+
+t.test('the version header name and the missing-version policy are configuration', async (t) => {
+  const { url } = await startDemo(t, {
+    env: { EVERGATE_VERSION_HEADER: 'Pulse-Version', EVERGATE_MISSING_VERSION: 'reject', EVERGATE_USER_AGENT_FALLBACK: 'false' }
+  })
+  const res = await call(url, '/profile', { headers: { 'pulse-version': '1.0.0' } })
+  t.equal(res.status, 200)
+  t.equal(res.headers.vary, 'pulse-version')
+  const missing = await call(url, '/users/me', { headers: { 'user-agent': 'Pulse/3.0.0' } })
+  t.equal(missing.status, 400)
+  t.same(missing.json, { error: { code: 'EVG_ERR_VERSION_REQUIRED', message: 'The pulse-version header is required' } })
+})
+
+t.test('what the core receives', async (t) => {
+  const notes = await startNotesCore(t)
+  const { url } = await startGateway(t, notes.url, { bundle, env: { EVERGATE_UPSTREAMS: `stats=${notes.url}` } })
+
+  t.test('hop-by-hop headers are dropped, forwarding headers set, the request id passed on', async (t) => {
+    const res = await call(url, '/notes?x=1&y=2', {
+      version: '3.0.0',
+      headers: { 'proxy-authorization': 'Basic eDp5', 'x-request-id': 'abc-123', 'x-forwarded-for': '10.1.1.1', authorization: 'Bearer t' }
+    })
+    t.equal(res.status, 200)
+    t.equal(res.headers['x-request-id'], 'abc-123')
+    const seen = notes.seen.at(-1)
+    t.equal(seen?.url, '/notes?x=1&y=2', 'path and query untouched')
+    t.equal(seen?.headers['x-request-id'], 'abc-123')
+    t.equal(seen?.headers['x-forwarded-for'], '10.1.1.1, 127.0.0.1')
+    t.equal(seen?.headers['x-forwarded-proto'], 'http')
+    t.match(seen?.headers['x-forwarded-host'], /^127\.0\.0\.1:\d+$/)
+    t.equal(seen?.headers.authorization, 'Bearer t', 'end-to-end headers pass')
+    t.equal(seen?.headers['x-app-version'], '3.0.0')
+    t.equal(seen?.headers['proxy-authorization'], undefined)
+    t.not(seen?.headers.host, new URL(url).host, 'the core is addressed by its own host')
+  })
+
+  t.test('headers named in Connection are hop-by-hop too', async (t) => {
+    const reply = await rawHttp(url, 'GET /notes HTTP/1.1\r\nHost: x\r\nX-App-Version: 3.0.0\r\n' +
+      'Connection: close, X-Secret-Hop\r\nX-Secret-Hop: no\r\nX-Kept: yes\r\n\r\n')
+    t.match(reply, /^HTTP\/1\.1 200/)
+    t.equal(notes.seen.at(-1)?.headers['x-secret-hop'], undefined)
+    t.equal(notes.seen.at(-1)?.headers['x-kept'], 'yes')
+  })
+
+  t.test('a request id that is not a sane token is replaced', async (t) => {
+    const res = await call(url, '/notes', { version: '3.0.0', headers: { 'x-request-id': 'bad id\twith spaces' } })
+    t.match(res.headers['x-request-id'], /^[0-9a-f-]{36}$/)
+    t.equal(notes.seen.at(-1)?.headers['x-request-id'], res.headers['x-request-id'])
+  })
+
+  t.test('a body no step touches is forwarded byte for byte', async (t) => {
+    const raw = '{ "body" :  "spaced\\u00e9",   "tags": [] }'
+    const res = await call(url, '/notes', { version: '3.0.0', method: 'POST', body: raw, headers: { 'content-type': 'application/json' } })
+    t.equal(res.status, 201)
+    t.equal(notes.seen.at(-1)?.body, raw)
+  })
+
+  t.test('head responses stream through untouched; old ones drop stale lengths', async (t) => {
+    const head = await call(url, '/notes', { version: '3.0.0' })
+    t.equal(head.headers['content-length'], String(Buffer.byteLength(head.text)))
+    t.notOk('accept-encoding' in (notes.seen.at(-1)?.headers ?? {}) && notes.seen.at(-1)?.headers['accept-encoding'] === 'identity')
+    const old = await call(url, '/notes', { version: '1.0.0', headers: { 'accept-encoding': 'gzip' } })
+    t.same(old.json, [{ id: 'n1', text: 'first' }, { id: 'n2', text: 'hidden' }])
+    t.equal(old.headers['content-length'], String(Buffer.byteLength(old.text)))
+    t.equal(notes.seen.at(-1)?.headers['accept-encoding'], 'identity', 'a body the gateway reads comes uncompressed')
+  })
+})

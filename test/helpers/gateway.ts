@@ -1,0 +1,84 @@
+import { connect } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import { request as undiciRequest } from 'undici'
+import { buildApp } from '../../src/app.js'
+import { loadConfig, type GatewayConfig } from '../../src/config.js'
+import type { BundleSource } from '../../src/engine/index.js'
+import bundle from '../../versions/index.js'
+import { buildCore } from '../../demo/core.js'
+
+interface Teardown { teardown (fn: () => unknown): void }
+
+export function urlOf (app: FastifyInstance): string {
+  const { port } = app.server.address() as AddressInfo
+  return `http://127.0.0.1:${port}`
+}
+
+/** The Pulse core, listening on a real port; closed when the test ends. */
+export async function startCore (t: Teardown): Promise<{ core: FastifyInstance, url: string }> {
+  const core = buildCore()
+  await core.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => core.close())
+  return { core, url: urlOf(core) }
+}
+
+export interface GatewayOptions {
+  env?: Record<string, string>
+  bundle?: BundleSource
+  config?: (config: GatewayConfig) => GatewayConfig
+}
+
+/** The gateway in front of `coreUrl`, listening on a real port; closed when the test ends. */
+export async function startGateway (t: Teardown, coreUrl: string, opts: GatewayOptions = {}): Promise<{ app: FastifyInstance, url: string }> {
+  let config = loadConfig({ CORE_URL: coreUrl, LOG_LEVEL: 'silent', ...opts.env })
+  if (opts.config !== undefined) config = opts.config(config)
+  const app = await buildApp({ config, bundle: opts.bundle ?? bundle, logger: false })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  return { app, url: urlOf(app) }
+}
+
+/** The demo core and the gateway in front of it. */
+export async function startDemo (t: Teardown, opts: GatewayOptions = {}) {
+  const { core, url: coreUrl } = await startCore(t)
+  const gateway = await startGateway(t, coreUrl, opts)
+  return { core, coreUrl, ...gateway }
+}
+
+export interface CallOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  version?: string
+  headers?: Record<string, string>
+  json?: unknown
+  body?: string
+}
+
+/** One HTTP call as an app build would make it. */
+export async function call (base: string, path: string, opts: CallOptions = {}) {
+  const headers: Record<string, string> = { ...opts.headers }
+  if (opts.version !== undefined) headers['x-app-version'] = opts.version
+  let body = opts.body
+  if (opts.json !== undefined) {
+    body = JSON.stringify(opts.json)
+    headers['content-type'] ??= 'application/json'
+  }
+  const res = await undiciRequest(base + path, { method: opts.method ?? 'GET', headers, body })
+  const text = await res.body.text()
+  let json: any
+  try { json = JSON.parse(text) } catch { json = undefined }
+  return { status: res.statusCode, headers: res.headers, text, json }
+}
+
+/** Sends bytes as they are (no client library tidying them up) and returns the raw answer. */
+export async function rawHttp (base: string, bytes: string): Promise<string> {
+  const { port, hostname } = new URL(base)
+  return await new Promise<string>((resolve, reject) => {
+    // Written, not ended: the server answers and closes (the requests say Connection: close or are malformed).
+    const socket = connect(Number(port), hostname, () => socket.write(bytes))
+    let data = ''
+    socket.on('data', (chunk) => { data += chunk.toString() })
+    socket.on('error', reject)
+    socket.on('close', () => resolve(data))
+  })
+}

@@ -1,0 +1,104 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import t from 'tap'
+import { upstreamFailure, UpstreamError } from '../../src/proxy/errors.js'
+import { call, startGateway } from '../helpers/gateway.js'
+
+// Real faults from a real (misbehaving) core: refused, silent, resetting, babbling.
+
+async function faultyCore (t: { teardown (fn: () => unknown): void }, behave: Parameters<typeof createServer>[1]): Promise<string> {
+  const server: Server = createServer(behave)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve) }))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+t.test('a core that refuses connections: 502, in the client\'s shape', async (t) => {
+  const closed = await faultyCore(t, () => {})
+  const { url } = await startGateway(t, closed.replace(/:\d+$/, ':1'))
+  const v1 = await call(url, '/profile', { version: '1.0.0' })
+  t.equal(v1.status, 502)
+  t.same(v1.json, { message: 'The core service cannot be reached', code: 502 })
+  t.equal(v1.headers['x-evergate-error-code'], 'EVG_ERR_UPSTREAM_UNREACHABLE')
+  const head = await call(url, '/users/me')
+  t.same(head.json, { error: { code: 'EVG_ERR_UPSTREAM_UNREACHABLE', message: 'The core service cannot be reached' } })
+})
+
+t.test('a core that never answers: 504 after the headers timeout, not a hang', async (t) => {
+  const silent = await faultyCore(t, () => {})
+  const { url } = await startGateway(t, silent, { env: { EVERGATE_HEADERS_TIMEOUT_MS: '200' } })
+  const started = Date.now()
+  const res = await call(url, '/users/me', { version: '2.0.0' })
+  t.equal(res.status, 504)
+  t.equal(res.json.error.code, 'EVG_ERR_UPSTREAM_TIMEOUT')
+  t.ok(Date.now() - started < 5000)
+})
+
+t.test('a core that drops the connection: 503', async (t) => {
+  const resetting = await faultyCore(t, (req) => { req.socket.destroy() })
+  const { url } = await startGateway(t, resetting)
+  const res = await call(url, '/profile', { version: '1.0.0' })
+  t.equal(res.status, 503)
+  t.same(res.json, { message: 'The core service dropped the connection', code: 503 })
+})
+
+t.test('a core that answers with something that is not JSON', async (t) => {
+  const babbling = await faultyCore(t, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>maintenance</h1>')
+  })
+  const { url } = await startGateway(t, babbling)
+  const old = await call(url, '/profile', { version: '1.0.0' })
+  t.equal(old.status, 502, 'a body that must be translated and cannot be is a bad gateway')
+  t.equal(old.headers['x-evergate-error-code'], 'EVG_ERR_UPSTREAM_BAD_RESPONSE')
+  const head = await call(url, '/users/me')
+  t.equal(head.status, 200, 'head streams whatever the core says')
+  t.equal(head.text, '<h1>maintenance</h1>')
+})
+
+t.test('a core answer a change cannot translate: 500 that names no internals', async (t) => {
+  const wrong = await faultyCore(t, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"unexpected":true}')
+  })
+  const { url } = await startGateway(t, wrong)
+  const res = await call(url, '/articles', { version: '2.0.0' })
+  t.equal(res.status, 500)
+  t.same(res.json, { error: { code: 'EVG_ERR_ADAPTER_FAILED', message: 'Translating between this app version and the service failed' } })
+})
+
+t.test('a core that dies mid-body: the client connection is cut, the gateway lives on', async (t) => {
+  let calls = 0
+  const dying = await faultyCore(t, (_req, res) => {
+    calls++
+    if (calls === 1) {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' })
+      res.write('{"items":[')
+      setTimeout(() => res.socket?.destroy(), 20)
+    } else {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"items":[],"next_cursor":null}')
+    }
+  })
+  const { url } = await startGateway(t, dying)
+  await t.rejects(call(url, '/articles'), 'the streamed response is aborted, not completed with junk')
+  const next = await call(url, '/articles')
+  t.equal(next.status, 200)
+  const translated = await call(url, '/articles', { version: '2.3.0' })
+  t.equal(translated.status, 200)
+})
+
+t.test('failures map onto the hierarchy', async (t) => {
+  const cases: Array<[object, string, number]> = [
+    [{ code: 'ECONNREFUSED' }, 'EVG_ERR_UPSTREAM_UNREACHABLE', 502],
+    [{ code: 'UND_ERR_CONNECT_TIMEOUT' }, 'EVG_ERR_UPSTREAM_TIMEOUT', 504],
+    [{ code: 'UND_ERR_BODY_TIMEOUT' }, 'EVG_ERR_UPSTREAM_TIMEOUT', 504],
+    [{ cause: { code: 'ENOTFOUND' } }, 'EVG_ERR_UPSTREAM_UNREACHABLE', 502],
+    [{ code: 'UND_ERR_SOCKET' }, 'EVG_ERR_UPSTREAM_RESET', 503],
+    [{}, 'EVG_ERR_UPSTREAM_RESET', 503]
+  ]
+  for (const [cause, code, status] of cases) {
+    const err = upstreamFailure(cause, 'core') as Error & { code: string, statusCode: number }
+    t.equal(err.code, code)
+    t.equal(err.statusCode, status)
+    t.ok(err instanceof UpstreamError, `${code} is an UpstreamError`)
+    t.equal(err.cause, cause)
+  }
+})

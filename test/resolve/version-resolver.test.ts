@@ -1,0 +1,74 @@
+import t from 'tap'
+import { createVersionResolver, type VersionResolverOptions } from '../../src/resolve/version-resolver.js'
+
+const base: VersionResolverOptions = {
+  contracts: ['1.0.0', '2.0.0', '2.3.0', '3.0.0'],
+  versionHeader: 'x-app-version',
+  platformHeader: 'x-app-platform',
+  missingVersion: 'head',
+  userAgentFallback: true
+}
+
+t.test('floor match: the newest contract version <= the app version', async (t) => {
+  const resolve = createVersionResolver(base)
+  const contractOf = (v: string) => resolve({ 'x-app-version': v }).contract
+  t.equal(contractOf('1.0.0'), '1.0.0')
+  t.equal(contractOf('1.9.9'), '1.0.0')
+  t.equal(contractOf('2.0.0'), '2.0.0')
+  t.equal(contractOf('2.4.7'), '2.3.0')
+  t.equal(contractOf('3.0.0'), '3.0.0')
+  t.equal(contractOf('7.1.0'), '3.0.0', 'newer than every contract: head')
+  t.equal(contractOf('3.0.0-beta.1'), '2.3.0', 'a pre-release of 3.0.0 is older than 3.0.0')
+})
+
+t.test('older than the oldest contract: unsupported, in the oldest error shape', async (t) => {
+  const client = createVersionResolver(base)({ 'x-app-version': '0.9.3' })
+  t.equal(client.contract, null)
+  t.equal(client.errorShape, '1.0.0')
+  t.equal(client.error?.code, 'EVG_ERR_VERSION_UNSUPPORTED')
+  t.equal(client.error?.statusCode, 426)
+  t.match(client.error?.message, /0\.9\.3.*1\.0\.0/)
+})
+
+t.test('garbage is a 400 that says which header', async (t) => {
+  const client = createVersionResolver(base)({ 'x-app-version': 'latest' })
+  t.equal(client.contract, null)
+  t.equal(client.error?.code, 'EVG_ERR_VERSION_INVALID')
+  t.equal(client.error?.statusCode, 400)
+  t.match(client.error?.message, /x-app-version "latest"/)
+})
+
+t.test('no version: head by default, a set contract, or a 400', async (t) => {
+  t.equal(createVersionResolver(base)({}).contract, '3.0.0')
+  t.equal(createVersionResolver({ ...base, missingVersion: '2.0.0' })({}).contract, '2.0.0')
+  const rejected = createVersionResolver({ ...base, missingVersion: 'reject' })({})
+  t.equal(rejected.contract, null)
+  t.equal(rejected.error?.code, 'EVG_ERR_VERSION_REQUIRED')
+  t.throws(() => createVersionResolver({ ...base, missingVersion: '1.5.0' }), /neither head, reject nor a contract version/)
+})
+
+t.test('User-Agent is the fallback, and only a fallback', async (t) => {
+  const resolve = createVersionResolver(base)
+  t.equal(resolve({ 'user-agent': 'Pulse/1.4.0 (iPhone)' }).contract, '1.0.0')
+  t.equal(resolve({ 'user-agent': 'Pulse/1.4.0', 'x-app-version': '2.3.1' }).contract, '2.3.0')
+  t.equal(resolve({ 'user-agent': 'Mozilla/5.0' }).contract, '3.0.0', 'a browser counts as no version')
+  const off = createVersionResolver({ ...base, userAgentFallback: false })
+  t.equal(off({ 'user-agent': 'Pulse/1.4.0' }).contract, '3.0.0')
+})
+
+t.test('platform is read alongside; repeated headers use the first', async (t) => {
+  const resolve = createVersionResolver(base)
+  const client = resolve({ 'x-app-version': ['2.0.1', '9.9.9'], 'x-app-platform': 'Android' })
+  t.equal(client.contract, '2.0.0')
+  t.equal(client.platform, 'android')
+  t.equal(client.appVersion, '2.0.1')
+})
+
+t.test('resolutions are cached, and the cache is bounded', async (t) => {
+  const resolve = createVersionResolver({ ...base, cacheSize: 3 })
+  const first = resolve({ 'x-app-version': '2.0.1' })
+  t.equal(resolve({ 'x-app-version': '2.0.1' }), first, 'the same object: no work per request')
+  for (let i = 0; i < 5; i++) resolve({ 'x-app-version': `junk-${i}` })
+  t.not(resolve({ 'x-app-version': '2.0.1' }), first, 'a flood of junk evicts; nothing grows without bound')
+  t.same(resolve({ 'x-app-version': '2.0.1' }), first)
+})

@@ -1,0 +1,33 @@
+import { defineChange } from '../../src/engine/index.js'
+import { contract as v1 } from '../../contracts/1.0.0.js'
+import { contract as v2 } from '../../contracts/2.0.0.js'
+import type { UserT } from '../../contracts/head.js'
+
+function toProfile ({ first_name, last_name, avatar_url, ...rest }: UserT) {
+  return { ...rest, name: [first_name, last_name].filter((part) => part !== '').join(' '), avatar: avatar_url ?? '' }
+}
+
+/** "Ada King Lovelace" -> first "Ada", last "King Lovelace". */
+function splitName (name: string) {
+  const [first, ...rest] = name.trim().split(/\s+/)
+  return { first_name: first, last_name: rest.join(' ') }
+}
+
+export default defineChange(v1, v2, {
+  description: 'The profile moved from GET/PUT /profile to GET/PATCH /users/me with first_name/last_name and avatar_url (null when none); errors became {error: {code, message}}; articles gained kind.',
+  errors: (body, ctx) => ({ message: body.error.message, code: ctx.status }),
+  routes: ({ route, move }) => [
+    move('GET /profile', 'GET /users/me', { response: { 200: toProfile } }),
+    move('PUT /profile', 'PATCH /users/me', {
+      request: {
+        body: ({ name, avatar }) => ({
+          ...(name === undefined ? {} : splitName(name)),
+          ...(avatar === undefined ? {} : { avatar_url: avatar === '' ? null : avatar })
+        })
+      },
+      response: { 200: toProfile }
+    }),
+    route('GET /articles', { response: { 200: (list) => list.map(({ kind: _kind, ...article }) => article) } }),
+    route('GET /articles/:id', { response: { 200: ({ kind: _kind, ...article }) => article } })
+  ]
+})
