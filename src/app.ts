@@ -12,10 +12,13 @@ import upstreams from './proxy/upstreams.js'
 import publicRoutes from './public-routes.js'
 import { RequestLog } from './request-log.js'
 import versionResolution from './resolve/plugin.js'
+import releaseManagement from './release/plugin.js'
+import { createMetrics, type Metrics } from './metrics.js'
 
-export interface EvergateOptions extends Omit<GatewayConfig, 'port' | 'host' | 'logLevel'> {
+export interface EvergateOptions extends Omit<GatewayConfig, 'port' | 'host' | 'logLevel' | 'admin'> {
   bundle: Bundle
   plans: Plans
+  metrics: Metrics
 }
 
 /**
@@ -24,18 +27,22 @@ export interface EvergateOptions extends Omit<GatewayConfig, 'port' | 'host' | '
  */
 async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions): Promise<void> {
   const vary = opts.userAgentFallback ? `${opts.versionHeader}, user-agent` : opts.versionHeader
+  const contractVersions = opts.plans.contracts.map((c) => c.version)
   await fastify.register(versionResolution, {
-    contracts: opts.plans.contracts.map((c) => c.version),
+    contracts: contractVersions,
     versionHeader: opts.versionHeader,
     platformHeader: opts.platformHeader,
     missingVersion: opts.missingVersion,
     userAgentFallback: opts.userAgentFallback
   })
+  if (opts.release !== null) {
+    await fastify.register(releaseManagement, { ...opts.release, contractVersions, metrics: opts.metrics })
+  }
   await fastify.register(upstreams, opts.upstream)
   await fastify.register(clientErrors, { plans: opts.plans, vary, bodyLimit: opts.bodyLimit })
   await fastify.register(jsonBody)
   await fastify.register(validation)
-  await fastify.register(versionedRoutes, { plans: opts.plans, vary })
+  await fastify.register(versionedRoutes, { plans: opts.plans, vary, metrics: opts.metrics })
   await fastify.register(publicRoutes, { prefix: '/_evergate', bundle: opts.bundle, plans: opts.plans })
 }
 
@@ -63,13 +70,15 @@ function drainOnClose (app: FastifyInstance): void {
 
 export interface BuildOptions {
   config: Omit<GatewayConfig, 'port' | 'host'>
+  /** Shared with the admin app, which serves them; a fresh registry when absent. */
+  metrics?: Metrics
   bundle: BundleSource
   /** Fastify's logger option; defaults to pino at the configured level. */
   logger?: FastifyServerOptions['logger']
 }
 
 /** Loads and checks the bundle, builds every chain, and returns the ready-to-listen gateway. */
-export async function buildApp ({ config, bundle: source, logger }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp ({ config, bundle: source, logger, metrics = createMetrics() }: BuildOptions): Promise<FastifyInstance> {
   const bundle = await loadBundle(source)
   const plans = buildPlans(bundle)
   const app = Fastify({
@@ -83,7 +92,7 @@ export async function buildApp ({ config, bundle: source, logger }: BuildOptions
     forceCloseConnections: 'idle'
   })
   drainOnClose(app)
-  const { logLevel: _logLevel, ...options } = config
-  await app.register(evergate, { ...options, bundle, plans })
+  const { logLevel: _logLevel, admin: _admin, ...options } = config
+  await app.register(evergate, { ...options, bundle, plans, metrics })
   return app
 }

@@ -22,7 +22,21 @@ const EnvSchema = Type.Object({
   EVERGATE_CONNECT_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 1 }),
   EVERGATE_HEADERS_TIMEOUT_MS: Type.Integer({ default: 15000, minimum: 1 }),
   EVERGATE_BODY_TIMEOUT_MS: Type.Integer({ default: 15000, minimum: 1 }),
-  EVERGATE_KEEP_ALIVE_MS: Type.Integer({ default: 4000, minimum: 1 })
+  EVERGATE_KEEP_ALIVE_MS: Type.Integer({ default: 4000, minimum: 1 }),
+  /** Release policies, usage and metrics; off only to measure what they cost. */
+  EVERGATE_RELEASE_MANAGEMENT: Type.Boolean({ default: true }),
+  /** PostgreSQL; without it, an embedded PostgreSQL (PGlite) keeps its data in EVERGATE_DATA_DIR. */
+  DATABASE_URL: Type.String({ default: '' }),
+  DATABASE_SCHEMA: Type.String({ default: '' }),
+  EVERGATE_DATA_DIR: Type.String({ default: '.evergate-data' }),
+  EVERGATE_POLICY_CHANNEL: Type.String({ default: 'evergate_policies', pattern: '^[a-z_][a-z0-9_]{0,62}$' }),
+  EVERGATE_POLICY_POLL_MS: Type.Integer({ default: 1000, minimum: 50 }),
+  EVERGATE_USAGE_FLUSH_MS: Type.Integer({ default: 10000, minimum: 50 }),
+  EVERGATE_USAGE_MAX_KEYS: Type.Integer({ default: 50000, minimum: 1 }),
+  ADMIN_PORT: Type.Integer({ default: 8081, minimum: 0, maximum: 65535 }),
+  ADMIN_HOST: Type.String({ default: '127.0.0.1' }),
+  /** The admin API's bearer token; with none, the admin API is off. */
+  EVERGATE_ADMIN_TOKEN: Type.String({ default: '' })
 })
 
 export type Env = Static<typeof EnvSchema>
@@ -37,6 +51,16 @@ export interface GatewayConfig {
   userAgentFallback: boolean
   bodyLimit: number
   upstream: UpstreamOptions
+  release: ReleaseConfig | null
+  admin: { port: number, host: string, token: string | null }
+}
+
+export interface ReleaseConfig {
+  database: { url?: string, dataDir: string, schema?: string }
+  channel: string
+  pollMs: number
+  flushMs: number
+  maxUsageKeys: number
 }
 
 function parseUpstreams (list: string, core: string): Record<string, string> {
@@ -70,6 +94,20 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
       headersTimeout: e.EVERGATE_HEADERS_TIMEOUT_MS,
       bodyTimeout: e.EVERGATE_BODY_TIMEOUT_MS,
       keepAliveTimeout: e.EVERGATE_KEEP_ALIVE_MS
-    }
+    },
+    release: e.EVERGATE_RELEASE_MANAGEMENT
+      ? {
+          database: {
+            url: e.DATABASE_URL === '' ? undefined : e.DATABASE_URL,
+            dataDir: e.EVERGATE_DATA_DIR,
+            schema: e.DATABASE_SCHEMA === '' ? undefined : e.DATABASE_SCHEMA
+          },
+          channel: e.EVERGATE_POLICY_CHANNEL,
+          pollMs: e.EVERGATE_POLICY_POLL_MS,
+          flushMs: e.EVERGATE_USAGE_FLUSH_MS,
+          maxUsageKeys: e.EVERGATE_USAGE_MAX_KEYS
+        }
+      : null,
+    admin: { port: e.ADMIN_PORT, host: e.ADMIN_HOST, token: e.EVERGATE_ADMIN_TOKEN === '' ? null : e.EVERGATE_ADMIN_TOKEN }
   }
 }

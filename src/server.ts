@@ -1,22 +1,56 @@
 import type { FastifyInstance } from 'fastify'
 import closeWithGrace from 'close-with-grace'
+import { buildAdmin } from './admin/app.js'
+import { buildApp } from './app.js'
+import type { GatewayConfig } from './config.js'
+import type { BundleSource } from './engine/index.js'
+import { createMetrics } from './metrics.js'
 
-export interface ListenOptions {
-  port: number
-  host: string
-  /** How long in-flight requests get to finish on SIGTERM/SIGINT before the process exits. */
-  graceMs?: number
+export interface Started {
+  app: FastifyInstance
+  address: string
+  admin: FastifyInstance | null
+  adminAddress: string | null
 }
 
 /**
- * Listens, and on a signal stops accepting connections, lets in-flight requests finish
- * (Fastify answers new ones on open connections with 503), then closes the core pools.
+ * Builds and starts the public gateway and, when a token is set, the admin API on its own port.
+ * On SIGTERM/SIGINT: stop accepting, let in-flight requests finish (new requests on open
+ * connections get a 503), flush usage, close the core pools and the database.
  */
-export async function listen (app: FastifyInstance, { port, host, graceMs = 10_000 }: ListenOptions): Promise<string> {
+export async function start ({ config, bundle, graceMs = 10_000, onClose }: {
+  config: GatewayConfig
+  bundle: BundleSource
+  graceMs?: number
+  /** Called once the gateway has closed (the demo stops its core there). */
+  onClose?: () => Promise<void>
+}): Promise<Started> {
+  const metrics = createMetrics()
+  const app = await buildApp({ config, bundle, metrics })
+  let admin: FastifyInstance | null = null
+  if (config.release === null) {
+    app.log.info('release management is off (EVERGATE_RELEASE_MANAGEMENT=false): no admin API')
+  } else if (config.admin.token === null) {
+    app.log.warn('EVERGATE_ADMIN_TOKEN is not set: the admin API is off')
+  } else {
+    await app.ready()
+    admin = await buildAdmin({
+      release: app.release,
+      metrics,
+      token: config.admin.token,
+      logger: { level: config.logLevel }
+    })
+  }
+
   closeWithGrace({ delay: graceMs }, async ({ signal, err }) => {
     if (err !== undefined) app.log.error({ err }, 'closing after an uncaught error')
     else app.log.info({ signal }, 'closing')
+    await admin?.close()
     await app.close()
+    await onClose?.()
   })
-  return await app.listen({ port, host })
+
+  const address = await app.listen({ port: config.port, host: config.host })
+  const adminAddress = admin === null ? null : await admin.listen({ port: config.admin.port, host: config.admin.host })
+  return { app, address, admin, adminAddress }
 }

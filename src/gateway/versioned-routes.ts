@@ -2,11 +2,13 @@ import type { FastifyInstance, FastifySchema } from 'fastify'
 import type { Plans, RoutePlan, RouteTarget } from '../engine/index.js'
 import { createForwarder } from '../proxy/forward.js'
 import { CONTRACT_CONSTRAINT } from '../resolve/plugin.js'
+import type { Metrics } from '../metrics.js'
 import { RouteGoneError } from './errors.js'
 
 export interface VersionedRoutesOptions {
   plans: Plans
   vary: string
+  metrics: Metrics
 }
 
 declare module 'fastify' {
@@ -39,7 +41,7 @@ export default async function versionedRoutes (fastify: FastifyInstance, opts: V
         config: { evergate: plan },
         handler: plan.target === null
           ? async () => { throw new RouteGoneError(plan.goneMessage as string) }
-          : createForwarder(plan as RoutePlan & { target: RouteTarget }, upstreamOf(fastify, plan), { vary: opts.vary })
+          : createForwarder(plan as RoutePlan & { target: RouteTarget }, upstreamOf(fastify, plan), opts)
       })
     }
   }

@@ -4,6 +4,7 @@ import type { RequestContext, ResponseContext, RoutePlan, RouteTarget } from '..
 import { reject, runChain } from '../gateway/run-chain.js'
 import { UpstreamBadResponseError, upstreamFailure } from './errors.js'
 import type { Upstream } from './upstreams.js'
+import type { Metrics } from '../metrics.js'
 
 // Never forwarded in either direction (RFC 9110 7.6.1), plus what the proxy sets itself.
 const HOP_BY_HOP = new Set([
@@ -56,6 +57,7 @@ function rawQuery (url: string): string {
 export interface ForwardOptions {
   /** `Vary` value every versioned response carries. */
   vary: string
+  metrics: Metrics
 }
 
 /**
@@ -63,9 +65,12 @@ export interface ForwardOptions {
  * the response down. Everything that depends only on the route is decided here, once, at boot.
  */
 export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upstream: Upstream,
-  { vary }: ForwardOptions) {
+  { vary, metrics }: ForwardOptions) {
   const { target, request: steps, contract } = plan
   const { pool } = upstream
+  const upstreamTimer = metrics.upstreamSeconds.labels(upstream.name)
+  const requestChainTimer = metrics.chainSeconds.labels(contract, 'request')
+  const responseChainTimer = metrics.chainSeconds.labels(contract, 'response')
   const rewritesPath = target.url !== plan.url || steps.params.length > 0
   const rewritesQuery = steps.query.length > 0
   const buildPath = compilePath(target)
@@ -106,16 +111,23 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
   return async function forward (request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     const hasRequestSteps = rewritesPath || rewritesQuery || steps.body.length > 0
     const ctx = hasRequestSteps ? requestContext(request) : null
-    const path = upstreamPath(request, ctx)
+    let path = request.url
     let body: Buffer | string | undefined = request.rawBody
-    if (steps.body.length > 0) body = JSON.stringify(runChain(steps.body, request.body, ctx))
+    if (hasRequestSteps) {
+      const started = performance.now()
+      path = upstreamPath(request, ctx)
+      if (steps.body.length > 0) body = JSON.stringify(runChain(steps.body, request.body, ctx))
+      requestChainTimer.observe((performance.now() - started) / 1000)
+    }
 
     let res
+    const sent = performance.now()
     try {
       res = await pool.request({ method: target.method, path, headers: upstreamHeaders(request), body })
     } catch (err) {
       throw upstreamFailure(err, upstream.name)
     }
+    upstreamTimer.observe((performance.now() - sent) / 1000)
 
     const chain = plan.responseChain(res.statusCode)
     reply.code(res.statusCode)
@@ -143,7 +155,9 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
       request: ctx ?? requestContext(request),
       reject
     }
+    const started = performance.now()
     data = runChain(chain, data, responseCtx)
+    responseChainTimer.observe((performance.now() - started) / 1000)
     delete headers['content-encoding']
     reply.headers(headers)
     return reply.send(data)

@@ -2,7 +2,9 @@ import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { request as undiciRequest } from 'undici'
+import { buildAdmin } from '../../src/admin/app.js'
 import { buildApp } from '../../src/app.js'
+import { createMetrics } from '../../src/metrics.js'
 import { loadConfig, type GatewayConfig } from '../../src/config.js'
 import type { BundleSource } from '../../src/engine/index.js'
 import bundle from '../../versions/index.js'
@@ -31,7 +33,8 @@ export interface GatewayOptions {
 
 /** The gateway in front of `coreUrl`, listening on a real port; closed when the test ends. */
 export async function startGateway (t: Teardown, coreUrl: string, opts: GatewayOptions = {}): Promise<{ app: FastifyInstance, url: string }> {
-  let config = loadConfig({ CORE_URL: coreUrl, LOG_LEVEL: 'silent', ...opts.env })
+  // Release management needs a database: tests that exercise it turn it on (see helpers/database.ts).
+  let config = loadConfig({ CORE_URL: coreUrl, LOG_LEVEL: 'silent', EVERGATE_RELEASE_MANAGEMENT: 'false', ...opts.env })
   if (opts.config !== undefined) config = opts.config(config)
   const app = await buildApp({ config, bundle: opts.bundle ?? bundle, logger: false })
   await app.listen({ port: 0, host: '127.0.0.1' })
@@ -81,4 +84,22 @@ export async function rawHttp (base: string, bytes: string): Promise<string> {
     socket.on('error', reject)
     socket.on('close', () => resolve(data))
   })
+}
+
+export const ADMIN_TOKEN = 'test-admin-token'
+
+/** The demo with release management on (give it a database env) and its admin API. */
+export async function startReleaseDemo (t: Teardown, env: Record<string, string>, core?: string) {
+  const coreUrl = core ?? (await startCore(t)).url
+  const metrics = createMetrics()
+  const config = loadConfig({ CORE_URL: coreUrl, LOG_LEVEL: 'silent', EVERGATE_USAGE_FLUSH_MS: '60000', ...env })
+  const app = await buildApp({ config, bundle, logger: false, metrics })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const admin = await buildAdmin({ release: app.release, metrics, token: ADMIN_TOKEN })
+  await admin.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(async () => { await admin.close(); await app.close() })
+  const adminUrl = urlOf(admin)
+  const asAdmin = (path: string, opts: CallOptions = {}) =>
+    call(adminUrl, path, { ...opts, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...opts.headers } })
+  return { app, admin, url: urlOf(app), adminUrl, coreUrl, asAdmin }
 }

@@ -1,0 +1,133 @@
+import { timingSafeEqual } from 'node:crypto'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import semver from 'semver'
+import type { Metrics } from '../metrics.js'
+import { RuleInvalidError, RuleNotFoundError } from '../release/errors.js'
+import type { Release } from '../release/plugin.js'
+import type { RuleFields } from '../release/repository.js'
+import {
+  AuditQuery, RuleFieldsSchema, RuleIdParams, RulePatchSchema, UsageQuery,
+  type RuleFieldsInput, type RulePatchInput
+} from './schemas.js'
+
+export interface AdminOptions {
+  release: Release
+  metrics: Metrics
+  token: string
+  logger?: FastifyServerOptions['logger']
+}
+
+const ACTOR = /^[\w.@+-]{1,64}$/
+
+function isoDate (field: string, value: string | null | undefined): string | null | undefined {
+  if (value === undefined || value === null) return value
+  const time = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value)
+  // Date.parse rolls 2026-02-31 over into March; a date that does not round-trip is not a date.
+  if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== value.slice(0, 10)) throw new RuleInvalidError(`${field} "${value}" is not a date`)
+  return new Date(time).toISOString()
+}
+
+/** Checks what the schema cannot: the range is semver, the dates are real dates. */
+function ruleFields<T extends RuleFieldsInput | RulePatchInput> (input: T): Partial<RuleFields> {
+  if (input.range !== undefined && semver.validRange(input.range) === null) {
+    throw new RuleInvalidError(`range "${input.range}" is not a semver range (e.g. "<2.0.0", "1.4.x")`)
+  }
+  const fields: Partial<RuleFields> = { ...input } as Partial<RuleFields>
+  const deprecation = isoDate('deprecation_date', input.deprecation_date)
+  const sunset = isoDate('sunset_date', input.sunset_date)
+  if (deprecation !== undefined) fields.deprecation_date = deprecation
+  if (sunset !== undefined) fields.sunset_date = sunset
+  return fields
+}
+
+/**
+ * The release managers' API, on its own port and never on the public one. Every path needs the
+ * bearer token; every change is audited and in force on this instance before the answer.
+ */
+export async function buildAdmin ({ release, metrics, token, logger = false }: AdminOptions): Promise<FastifyInstance> {
+  const admin = Fastify({ logger })
+  const expected = Buffer.from(`Bearer ${token}`)
+  const { repository, store, usage } = release
+
+  admin.addHook('onRequest', async (request, reply) => {
+    const given = Buffer.from(request.headers.authorization ?? '')
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      return reply.code(401).header('www-authenticate', 'Bearer')
+        .send({ error: { code: 'EVG_ERR_UNAUTHORIZED', message: 'A valid admin bearer token is required' } })
+    }
+  })
+
+  admin.setErrorHandler((err: Error & { statusCode?: number, code?: string, validation?: unknown }, request, reply) => {
+    const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500
+    if (status >= 500) request.log.error({ err }, 'admin request failed')
+    const code = err.validation !== undefined ? 'EVG_ERR_VALIDATION' : (err.code?.startsWith('EVG_ERR_') === true ? err.code : 'EVG_ERR_ADMIN')
+    return reply.code(status).send({ error: { code, message: status >= 500 ? 'Internal error' : err.message } })
+  })
+
+  const actorOf = (header: string | string[] | undefined) =>
+    typeof header === 'string' && ACTOR.test(header) ? header : 'admin'
+
+  admin.get('/rules', async () => ({ rules: await repository.listRules() }))
+
+  admin.post<{ Body: RuleFieldsInput }>('/rules', { schema: { body: RuleFieldsSchema } }, async (request, reply) => {
+    const fields = {
+      platform: null, deprecation_date: null, sunset_date: null, message: null, upgrade_url: null, ...ruleFields(request.body)
+    } as RuleFields
+    // Deprecated as of now, unless the release manager dated it.
+    if (fields.status === 'deprecated' && fields.deprecation_date === null) fields.deprecation_date = new Date().toISOString()
+    const rule = await repository.createRule(fields, actorOf(request.headers['x-evergate-actor']))
+    await store.refresh()
+    return reply.code(201).send(rule)
+  })
+
+  admin.patch<{ Params: { id: number }, Body: RulePatchInput }>('/rules/:id',
+    { schema: { params: RuleIdParams, body: RulePatchSchema } }, async (request) => {
+      const rule = await repository.updateRule(request.params.id, ruleFields(request.body), actorOf(request.headers['x-evergate-actor']))
+      if (rule === null) throw new RuleNotFoundError(request.params.id)
+      await store.refresh()
+      return rule
+    })
+
+  admin.delete<{ Params: { id: number } }>('/rules/:id', { schema: { params: RuleIdParams } }, async (request) => {
+    const rule = await repository.deleteRule(request.params.id, actorOf(request.headers['x-evergate-actor']))
+    if (rule === null) throw new RuleNotFoundError(request.params.id)
+    await store.refresh()
+    return rule
+  })
+
+  admin.get<{ Querystring: { limit: number } }>('/audit', { schema: { querystring: AuditQuery } },
+    async (request) => ({ audit: await repository.audit(request.query.limit) }))
+
+  admin.get<{ Querystring: { days: number } }>('/usage', { schema: { querystring: UsageQuery } }, async (request) => {
+    // Counts still in memory are written first, so the answer is live.
+    await usage.flush().catch((err: Error) => request.log.warn({ err }, 'usage flush before /usage failed'))
+    const versions = await repository.usageSummary(request.query.days)
+    return { days: request.query.days, total: versions.reduce((sum, v) => sum + v.requests, 0), versions }
+  })
+
+  /** Every app version seen, with what the policy says of it now. */
+  admin.get('/versions', async (request) => {
+    await usage.flush().catch((err: Error) => request.log.warn({ err }, 'usage flush before /versions failed'))
+    const { policy } = store
+    const rows = (await repository.seenVersions())
+      .filter(({ app_version: version }) => semver.valid(version) !== null)
+      .sort((a, b) => semver.compare(a.app_version, b.app_version) || a.platform.localeCompare(b.platform))
+      .map(({ app_version: version, platform }) => {
+        const decision = policy.decide(version, platform === 'unknown' ? null : platform)
+        return { app_version: version, platform, status: decision.status, rule_id: decision.rule?.id ?? null, sunset_date: decision.sunsetDate?.toISOString() ?? null }
+      })
+    return {
+      contracts: release.contractVersions,
+      minimum_version: policy.minimumVersion(null),
+      database: store.health,
+      versions: rows
+    }
+  })
+
+  admin.get('/metrics', async (_request, reply) => {
+    reply.type(metrics.registry.contentType)
+    return await metrics.registry.metrics()
+  })
+
+  return admin
+}

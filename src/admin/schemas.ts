@@ -1,0 +1,25 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()])
+
+/** A date (`2026-12-24`) or a timestamp (`2026-12-24T00:00:00Z`). */
+const DateText = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}([T ][0-9:.]+(Z|[+-]\\d{2}:?\\d{2})?)?$' })
+
+export const RuleFieldsSchema = Type.Object({
+  platform: Type.Optional(Nullable(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' }))),
+  range: Type.String({ minLength: 1, maxLength: 200 }),
+  status: Type.Union([Type.Literal('supported'), Type.Literal('deprecated'), Type.Literal('retired')]),
+  deprecation_date: Type.Optional(Nullable(DateText)),
+  sunset_date: Type.Optional(Nullable(DateText)),
+  message: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
+  upgrade_url: Type.Optional(Nullable(Type.String({ format: 'uri', maxLength: 2048 })))
+}, { additionalProperties: false })
+
+export const RulePatchSchema = Type.Partial(RuleFieldsSchema, { additionalProperties: false })
+
+export const RuleIdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) })
+export const AuditQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) })
+export const UsageQuery = Type.Object({ days: Type.Integer({ minimum: 1, maximum: 366, default: 7 }) })
+
+export type RuleFieldsInput = Static<typeof RuleFieldsSchema>
+export type RulePatchInput = Static<typeof RulePatchSchema>

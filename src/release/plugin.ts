@@ -1,0 +1,145 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify'
+import fp from 'fastify-plugin'
+import semver from 'semver'
+import type { Metrics } from '../metrics.js'
+import { openDatabase, type Database, type DatabaseOptions } from '../storage/database.js'
+import { migrate } from '../storage/migrations.js'
+import type { RoutePlan } from '../engine/index.js'
+import { AppRetiredError } from './errors.js'
+import type { Decision } from './policy.js'
+import { PolicyStore } from './policy-store.js'
+import { ReleaseRepository } from './repository.js'
+import { UsageRecorder } from './usage.js'
+
+export interface ReleaseOptions {
+  database: DatabaseOptions
+  /** The NOTIFY channel rule changes are announced on. */
+  channel: string
+  pollMs: number
+  flushMs: number
+  maxUsageKeys: number
+  contractVersions: readonly string[]
+  metrics: Metrics
+}
+
+export interface Release {
+  readonly contractVersions: readonly string[]
+  readonly db: Database
+  readonly repository: ReleaseRepository
+  readonly store: PolicyStore
+  readonly usage: UsageRecorder
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    release: Release
+  }
+}
+
+const DEFAULT_RETIRED_MESSAGE = 'This version of the app is no longer supported. Please update to keep using it.'
+
+type Hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
+
+function withHook (existing: RouteOptions['onRequest'], hook: Hook): Hook[] {
+  return [...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]) as Hook[], hook]
+}
+
+/**
+ * Release policy on every versioned route: deprecated versions get Deprecation/Sunset/Link headers,
+ * retired ones a 426 in their own error shape; and every request is counted, in memory.
+ */
+async function releaseManagement (fastify: FastifyInstance, opts: ReleaseOptions): Promise<void> {
+  const db = openDatabase(opts.database)
+  try {
+    await migrate(db.knex)
+  } catch (err) {
+    await db.knex.destroy()
+    throw err
+  }
+  const repository = new ReleaseRepository(db.knex, opts.channel)
+  const store = new PolicyStore({
+    repository,
+    listenUrl: db.url,
+    pollMs: opts.pollMs,
+    contractVersions: opts.contractVersions,
+    log: fastify.log
+  })
+  await store.start()
+  const usage = new UsageRecorder({ repository, maxKeys: opts.maxUsageKeys, log: fastify.log })
+  const flush = () => usage.flush().catch((err: Error) => {
+    fastify.log.warn({ err, pending: usage.pending }, 'usage flush failed: counts kept for the next one')
+  })
+  const flushing = setInterval(flush, opts.flushMs).unref()
+
+  fastify.decorate('release', { contractVersions: opts.contractVersions, db, repository, store, usage })
+  fastify.addHook('onClose', async () => {
+    clearInterval(flushing)
+    await store.stop()
+    await flush()
+    await db.knex.destroy()
+  })
+
+  function retired (decision: Decision, request: FastifyRequest): Error {
+    const { platform } = request.client
+    return Object.assign(new AppRetiredError(decision.message ?? DEFAULT_RETIRED_MESSAGE), {
+      details: {
+        upgrade_url: decision.upgradeUrl,
+        minimum_version: store.policy.minimumVersion(platform)
+      }
+    })
+  }
+
+  const enforcePolicy: Hook = (request, reply, done) => {
+    const { appVersion, platform } = request.client
+    const decision = store.policy.decide(appVersion, platform)
+    if (decision.status === 'supported') return done()
+    if (decision.status === 'deprecated') {
+      reply.headers(decision.headers)
+      return done()
+    }
+    done(retired(decision, request))
+  }
+
+  const { requests } = opts.metrics
+  fastify.addHook('onRoute', (route) => {
+    const plan = route.config?.evergate as RoutePlan | undefined
+    if (plan === undefined) return
+    const count: Hook = (request, reply, done) => {
+      const { platform, appVersion } = request.client
+      usage.record(platform, appVersion, plan.contract, plan.route, reply.statusCode)
+      requests.inc({ contract: plan.contract, platform: platform ?? 'unknown', route: plan.route, status: reply.statusCode })
+      done()
+    }
+    route.onRequest = withHook(route.onRequest, enforcePolicy)
+    route.onResponse = withHook(route.onResponse, count)
+  })
+
+  // What an app asks at launch: may I run, what should I tell the user. Answers retired builds too.
+  fastify.get('/_evergate/app-status', async (request) => {
+    const { client } = request
+    if (client.error !== null && client.error.code !== 'EVG_ERR_VERSION_UNSUPPORTED') throw client.error
+    const decision = client.contract === null
+      ? null
+      : store.policy.decide(client.appVersion, client.platform)
+    const seen = store.seen.get(client.platform ?? 'unknown') ?? []
+    const candidates = [...opts.contractVersions, ...seen]
+    return {
+      app_version: client.appVersion,
+      platform: client.platform,
+      contract_version: client.contract,
+      status: decision?.status ?? 'retired',
+      minimum_version: store.policy.minimumVersion(client.platform) ?? opts.contractVersions[0],
+      latest_version: candidates.sort(semver.compare).at(-1),
+      deprecation_date: decision?.deprecationDate?.toISOString() ?? null,
+      sunset_date: decision?.sunsetDate?.toISOString() ?? null,
+      message: decision?.message ?? (decision === null ? client.error?.message : null) ?? null,
+      upgrade_url: decision?.upgradeUrl ?? null
+    }
+  })
+}
+
+export default fp(releaseManagement, {
+  name: 'evergate-release',
+  fastify: '5.x',
+  dependencies: ['evergate-version-resolution']
+})

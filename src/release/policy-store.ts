@@ -1,0 +1,124 @@
+import type { FastifyBaseLogger } from 'fastify'
+import pg from 'pg'
+import semver from 'semver'
+import { Policy } from './policy.js'
+import { toRule, type ReleaseRepository } from './repository.js'
+
+export interface PolicyStoreOptions {
+  repository: ReleaseRepository
+  /** PostgreSQL URL for the LISTEN connection; undefined on the embedded database (one process). */
+  listenUrl: string | undefined
+  /** How often the policy version is polled: the fallback when a NOTIFY is missed. */
+  pollMs: number
+  /** Contract versions: always candidates for "minimum" and "latest". */
+  contractVersions: readonly string[]
+  log: FastifyBaseLogger
+}
+
+export interface DatabaseHealth {
+  status: 'ok' | 'degraded'
+  /** Why it is degraded, for the readiness answer and the log. */
+  reason: string | null
+  since: string
+}
+
+/**
+ * The release policy in memory: the hot path reads `policy` and never waits on the database.
+ * Changes arrive by NOTIFY (at once) or by polling the policy version (within `pollMs`). While the
+ * database is away the last known policy stays in force and `health` says degraded.
+ */
+export class PolicyStore {
+  policy: Policy
+  health: DatabaseHealth = { status: 'ok', reason: null, since: new Date().toISOString() }
+  /** App versions seen, per platform, ascending. */
+  seen = new Map<string, string[]>()
+  private version = -1
+  private listener: pg.Client | null = null
+  private timer: NodeJS.Timeout | undefined
+  private stopped = false
+  private refreshing: Promise<void> | null = null
+
+  constructor (private readonly opts: PolicyStoreOptions) {
+    this.policy = new Policy([], opts.contractVersions)
+  }
+
+  async start (): Promise<void> {
+    await this.poll()
+    this.timer = setInterval(() => { void this.poll() }, this.opts.pollMs).unref()
+  }
+
+  async stop (): Promise<void> {
+    this.stopped = true
+    clearInterval(this.timer)
+    await this.listener?.end().catch(() => {})
+  }
+
+  /** Reloads now (after a change made through this instance). */
+  async refresh (): Promise<void> {
+    this.refreshing ??= this.load().finally(() => { this.refreshing = null })
+    await this.refreshing
+  }
+
+  private async load (): Promise<void> {
+    const { repository, contractVersions } = this.opts
+    const version = await repository.policyVersion()
+    const [records, seen] = await Promise.all([repository.listRules(), repository.seenVersions()])
+    const byPlatform = new Map<string, string[]>()
+    for (const { platform, app_version: appVersion } of seen) {
+      if (semver.valid(appVersion) === null) continue
+      byPlatform.set(platform, [...(byPlatform.get(platform) ?? []), appVersion])
+    }
+    for (const list of byPlatform.values()) list.sort(semver.compare)
+    const known = [...contractVersions, ...seen.map((s) => s.app_version)]
+    this.policy = new Policy(records.map(toRule), known)
+    this.seen = byPlatform
+    this.version = version
+  }
+
+  private async poll (): Promise<void> {
+    if (this.stopped) return
+    try {
+      if (this.opts.listenUrl !== undefined && this.listener === null) await this.listen(this.opts.listenUrl)
+      const version = await this.opts.repository.policyVersion()
+      if (version !== this.version) await this.refresh()
+      this.healthy()
+    } catch (err) {
+      this.degraded(err as Error)
+    }
+  }
+
+  private async listen (url: string): Promise<void> {
+    const client = new pg.Client({ connectionString: url })
+    const lost = (err?: Error) => {
+      if (this.listener === client) this.listener = null
+      client.removeAllListeners()
+      client.end().catch(() => {})
+      if (!this.stopped && err !== undefined) this.degraded(err)
+    }
+    client.on('error', lost)
+    client.on('end', () => lost())
+    client.on('notification', () => {
+      this.refresh().then(() => this.healthy(), (err: Error) => this.degraded(err))
+    })
+    try {
+      await client.connect()
+      await client.query(`LISTEN "${this.opts.repository.channel.replaceAll('"', '')}"`)
+    } catch (err) {
+      lost()
+      throw err
+    }
+    this.listener = client
+  }
+
+  private healthy (): void {
+    if (this.health.status === 'ok') return
+    this.opts.log.info({ after: this.health.reason }, 'release policy database is back')
+    this.health = { status: 'ok', reason: null, since: new Date().toISOString() }
+  }
+
+  private degraded (err: Error): void {
+    if (this.health.status === 'degraded') return
+    this.opts.log.warn({ err }, 'release policy database unreachable: serving the last known policy')
+    this.health = { status: 'degraded', reason: err.message, since: new Date().toISOString() }
+  }
+}

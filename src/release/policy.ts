@@ -1,0 +1,147 @@
+import semver from 'semver'
+
+export type Status = 'supported' | 'deprecated' | 'retired'
+
+/** A release manager's decision about a range of app versions, as stored. */
+export interface Rule {
+  readonly id: number
+  /** null: every platform. */
+  readonly platform: string | null
+  readonly range: string
+  readonly status: Status
+  readonly deprecationDate: Date | null
+  readonly sunsetDate: Date | null
+  readonly message: string | null
+  readonly upgradeUrl: string | null
+  readonly updatedAt: Date
+}
+
+/** What applies to one (app version, platform) now, with its response headers made once. */
+export interface Decision {
+  readonly status: Status
+  readonly rule: Rule | null
+  readonly deprecationDate: Date | null
+  readonly sunsetDate: Date | null
+  readonly message: string | null
+  readonly upgradeUrl: string | null
+  /** Deprecation, Sunset and Link, for deprecated versions; empty otherwise. */
+  readonly headers: Readonly<Record<string, string>>
+  /** When the decision stops being true (a sunset date passing); Infinity when it does not. */
+  readonly validUntil: number
+}
+
+const SUPPORTED: Decision = Object.freeze({
+  status: 'supported',
+  rule: null,
+  deprecationDate: null,
+  sunsetDate: null,
+  message: null,
+  upgradeUrl: null,
+  headers: Object.freeze({}),
+  validUntil: Infinity
+})
+
+/**
+ * How overlapping rules resolve, deterministically:
+ *  1. a rule for the caller's platform beats a rule for every platform;
+ *  2. among those, the newest decision wins (latest `updatedAt`, then highest id).
+ * So `deprecate "<2.0.0"` then `retire "<1.5.0"` retires 1.2.0 and deprecates 1.6.0, and a later
+ * `support "1.4.x"` brings 1.4.x back. A deprecated rule whose sunset date has passed retires.
+ */
+export function precedence (a: Rule, b: Rule): number {
+  const specific = Number(b.platform !== null) - Number(a.platform !== null)
+  if (specific !== 0) return specific
+  return b.updatedAt.getTime() - a.updatedAt.getTime() || b.id - a.id
+}
+
+function deprecationHeaders (rule: Rule, deprecationDate: Date): Record<string, string> {
+  const headers: Record<string, string> = { deprecation: `@${Math.floor(deprecationDate.getTime() / 1000)}` }
+  const links: string[] = []
+  if (rule.upgradeUrl !== null) links.push(`<${rule.upgradeUrl}>; rel="deprecation"`)
+  if (rule.sunsetDate !== null) {
+    headers.sunset = rule.sunsetDate.toUTCString()
+    if (rule.upgradeUrl !== null) links.push(`<${rule.upgradeUrl}>; rel="sunset"`)
+  }
+  if (links.length > 0) headers.link = links.join(', ')
+  return headers
+}
+
+function decisionOf (rule: Rule, now: number): Decision {
+  const sunset = rule.sunsetDate?.getTime() ?? Infinity
+  const retired = rule.status === 'retired' || (rule.status === 'deprecated' && sunset <= now)
+  const base = {
+    rule,
+    deprecationDate: rule.deprecationDate,
+    sunsetDate: rule.sunsetDate,
+    message: rule.message,
+    upgradeUrl: rule.upgradeUrl
+  }
+  if (retired) return { ...base, status: 'retired', headers: {}, validUntil: Infinity }
+  if (rule.status === 'supported') return { ...SUPPORTED, rule, validUntil: Infinity }
+  return {
+    ...base,
+    status: 'deprecated',
+    headers: deprecationHeaders(rule, rule.deprecationDate ?? rule.updatedAt),
+    validUntil: sunset
+  }
+}
+
+interface CompiledRule {
+  readonly rule: Rule
+  readonly range: semver.Range
+}
+
+/** The rules in force, compiled once per change; answers per (version, platform) are cached. */
+export class Policy {
+  readonly rules: readonly Rule[]
+  private readonly compiled: readonly CompiledRule[]
+  private readonly cache = new Map<string, Decision>()
+  private readonly boundaries: readonly string[]
+
+  constructor (rules: readonly Rule[], knownVersions: readonly string[]) {
+    this.rules = [...rules].sort(precedence)
+    this.compiled = this.rules.map((rule) => ({ rule, range: new semver.Range(rule.range, { includePrerelease: true }) }))
+    this.boundaries = candidateVersions(this.compiled, knownVersions)
+  }
+
+  decide (appVersion: string | null, platform: string | null, now = Date.now()): Decision {
+    if (appVersion === null || this.compiled.length === 0) return SUPPORTED
+    const key = platform === null ? appVersion : `${appVersion}\u0000${platform}`
+    const cached = this.cache.get(key)
+    if (cached !== undefined && cached.validUntil > now) return cached
+    const match = this.compiled.find(({ rule, range }) =>
+      (rule.platform === null || rule.platform === platform) && range.test(appVersion))
+    const decision = match === undefined ? SUPPORTED : decisionOf(match.rule, now)
+    if (this.cache.size >= 4096) this.cache.clear()
+    this.cache.set(key, decision)
+    return decision
+  }
+
+  /**
+   * The lowest version a platform may run: the first known version above the highest retired one.
+   * Known versions are the contract versions, the edges of every rule's range and versions seen.
+   */
+  minimumVersion (platform: string | null, now = Date.now()): string | null {
+    const statuses = this.boundaries.map((v) => this.decide(v, platform, now).status)
+    const lastRetired = statuses.lastIndexOf('retired')
+    const index = statuses.findIndex((status, i) => i > lastRetired && status !== 'retired')
+    return index === -1 ? null : this.boundaries[index]
+  }
+}
+
+/** Every version where a rule's verdict can change, plus the known ones, ascending. */
+function candidateVersions (rules: readonly CompiledRule[], known: readonly string[]): string[] {
+  const versions = new Set<string>(known.filter((v) => semver.valid(v) !== null))
+  for (const { range } of rules) {
+    for (const comparators of range.set) {
+      for (const { operator, semver: bound } of comparators) {
+        if (operator === '') continue // `*`: no edge
+        // `1.4.x` compiles to `>=1.4.0-0 <1.5.0-0`: the edge an app can run is the release.
+        const edge = `${bound.major}.${bound.minor}.${bound.patch}`
+        versions.add(edge)
+        if (operator === '<=' || operator === '>') versions.add(semver.inc(edge, 'patch') as string)
+      }
+    }
+  }
+  return [...versions].sort(semver.compare)
+}

@@ -1,0 +1,178 @@
+import type { Knex } from 'knex'
+import type { Rule, Status } from './policy.js'
+
+/** A rule as the admin API and the CLI see it. */
+export interface RuleRecord {
+  id: number
+  platform: string | null
+  range: string
+  status: Status
+  deprecation_date: string | null
+  sunset_date: string | null
+  message: string | null
+  upgrade_url: string | null
+  created_at: string
+  updated_at: string
+  updated_by: string
+}
+
+export type RuleFields = Pick<RuleRecord, 'platform' | 'range' | 'status' | 'deprecation_date' | 'sunset_date' | 'message' | 'upgrade_url'>
+
+export interface AuditRecord {
+  id: number
+  at: string
+  actor: string
+  action: 'create' | 'update' | 'delete'
+  rule_id: number
+  before: RuleRecord | null
+  after: RuleRecord | null
+}
+
+export interface UsageRow {
+  day: string
+  platform: string
+  app_version: string
+  contract_version: string
+  route: string
+  status_class: string
+  count: number
+}
+
+export interface UsageSummary {
+  app_version: string
+  platform: string
+  contract_version: string
+  requests: number
+  share: number
+}
+
+const iso = (value: Date | string | null): string | null =>
+  value === null ? null : new Date(value).toISOString()
+
+function toRecord (row: Record<string, any>): RuleRecord {
+  return {
+    id: Number(row.id),
+    platform: row.platform,
+    range: row.range,
+    status: row.status,
+    deprecation_date: iso(row.deprecation_date),
+    sunset_date: iso(row.sunset_date),
+    message: row.message,
+    upgrade_url: row.upgrade_url,
+    created_at: iso(row.created_at) as string,
+    updated_at: iso(row.updated_at) as string,
+    updated_by: row.updated_by
+  }
+}
+
+export function toRule (record: RuleRecord): Rule {
+  const date = (v: string | null) => (v === null ? null : new Date(v))
+  return {
+    id: record.id,
+    platform: record.platform,
+    range: record.range,
+    status: record.status,
+    deprecationDate: date(record.deprecation_date),
+    sunsetDate: date(record.sunset_date),
+    message: record.message,
+    upgradeUrl: record.upgrade_url,
+    updatedAt: new Date(record.updated_at)
+  }
+}
+
+/**
+ * Everything release management keeps in the database. Rule changes write the audit log, bump the
+ * policy version and NOTIFY other instances in one transaction.
+ */
+export class ReleaseRepository {
+  constructor (private readonly knex: Knex, readonly channel: string) {}
+
+  async listRules (): Promise<RuleRecord[]> {
+    return (await this.knex('evergate_rules').select('*').orderBy('id')).map(toRecord)
+  }
+
+  async policyVersion (): Promise<number> {
+    const row = await this.knex('evergate_policy_version').where({ id: 1 }).first('version')
+    return Number(row.version)
+  }
+
+  private async changed (trx: Knex.Transaction, audit: Omit<AuditRecord, 'id' | 'at'>): Promise<void> {
+    await trx('evergate_audit').insert({
+      ...audit,
+      before: audit.before === null ? null : JSON.stringify(audit.before),
+      after: audit.after === null ? null : JSON.stringify(audit.after)
+    })
+    const [{ version }] = await trx('evergate_policy_version').where({ id: 1 }).increment('version', 1).returning('version')
+    await trx.raw('select pg_notify(?, ?)', [this.channel, String(version)])
+  }
+
+  async createRule (fields: RuleFields, actor: string): Promise<RuleRecord> {
+    return await this.knex.transaction(async (trx) => {
+      const [row] = await trx('evergate_rules').insert({ ...fields, updated_by: actor }).returning('*')
+      const after = toRecord(row)
+      await this.changed(trx, { actor, action: 'create', rule_id: after.id, before: null, after })
+      return after
+    })
+  }
+
+  async updateRule (id: number, fields: Partial<RuleFields>, actor: string): Promise<RuleRecord | null> {
+    return await this.knex.transaction(async (trx) => {
+      const current = await trx('evergate_rules').where({ id }).forUpdate().first()
+      if (current === undefined) return null
+      const [row] = await trx('evergate_rules').where({ id })
+        .update({ ...fields, updated_by: actor, updated_at: trx.fn.now() }).returning('*')
+      const after = toRecord(row)
+      await this.changed(trx, { actor, action: 'update', rule_id: id, before: toRecord(current), after })
+      return after
+    })
+  }
+
+  async deleteRule (id: number, actor: string): Promise<RuleRecord | null> {
+    return await this.knex.transaction(async (trx) => {
+      const [row] = await trx('evergate_rules').where({ id }).delete().returning('*')
+      if (row === undefined) return null
+      const before = toRecord(row)
+      await this.changed(trx, { actor, action: 'delete', rule_id: id, before, after: null })
+      return before
+    })
+  }
+
+  async audit (limit: number): Promise<AuditRecord[]> {
+    const rows = await this.knex('evergate_audit').select('*').orderBy('id', 'desc').limit(limit)
+    const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v)
+    return rows.map((row) => ({ ...row, id: Number(row.id), at: iso(row.at) as string, before: json(row.before), after: json(row.after) }))
+  }
+
+  /** Adds counts to the day's totals: one statement per batch, whatever its size. */
+  async addUsage (rows: readonly UsageRow[]): Promise<void> {
+    if (rows.length === 0) return
+    await this.knex('evergate_usage').insert(rows)
+      .onConflict(['day', 'platform', 'app_version', 'contract_version', 'route', 'status_class'])
+      .merge({ count: this.knex.raw('evergate_usage.count + excluded.count') })
+  }
+
+  /** Requests per app version and platform since `days` days ago, with each one's share. */
+  async usageSummary (days: number): Promise<UsageSummary[]> {
+    const since = new Date(Date.now() - (days - 1) * 86_400_000).toISOString().slice(0, 10)
+    const rows: Array<Record<string, string>> = await this.knex('evergate_usage')
+      .where('day', '>=', since)
+      .groupBy('app_version', 'platform', 'contract_version')
+      .select('app_version', 'platform', 'contract_version')
+      .sum({ requests: 'count' })
+    const total = rows.reduce((sum, row) => sum + Number(row.requests), 0)
+    return rows
+      .map((row) => ({
+        app_version: row.app_version,
+        platform: row.platform,
+        contract_version: row.contract_version,
+        requests: Number(row.requests),
+        share: total === 0 ? 0 : Number(row.requests) / total
+      }))
+      .sort((a, b) => b.requests - a.requests || a.app_version.localeCompare(b.app_version))
+  }
+
+  /** The app versions ever seen, per platform: what "latest" and "minimum" are chosen among. */
+  async seenVersions (): Promise<Array<{ platform: string, app_version: string }>> {
+    return await this.knex('evergate_usage').distinct('platform', 'app_version')
+  }
+}

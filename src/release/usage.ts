@@ -1,0 +1,91 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { ReleaseRepository, UsageRow } from './repository.js'
+
+export interface UsageOptions {
+  repository: ReleaseRepository
+  /** Distinct (day, platform, app version, contract, route, status class) kept between flushes. */
+  maxKeys: number
+  log: FastifyBaseLogger
+}
+
+interface Entry {
+  readonly row: Omit<UsageRow, 'count'>
+  count: number
+}
+
+const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx']
+
+/**
+ * Counts requests in memory and writes them in batches: never a write per request. A failed flush
+ * keeps its counts for the next one; past `maxKeys` distinct keys new ones are dropped, counted
+ * and logged, so a database outage cannot grow memory without bound.
+ */
+export class UsageRecorder {
+  private entries = new Map<string, Entry>()
+  private day = ''
+  private dayEnds = 0
+  /** Requests that could not be counted (key limit reached) since start. */
+  dropped = 0
+  private droppedLogged = 0
+
+  constructor (private readonly opts: UsageOptions) {}
+
+  record (platform: string | null, appVersion: string | null, contract: string, route: string, status: number): void {
+    const now = Date.now()
+    if (now >= this.dayEnds) this.rollDay(now)
+    const statusClass = STATUS_CLASSES[Math.floor(status / 100) - 1] ?? '5xx'
+    const key = `${this.day}|${platform ?? ''}|${appVersion ?? ''}|${contract}|${route}|${statusClass}`
+    const entry = this.entries.get(key)
+    if (entry !== undefined) {
+      entry.count++
+      return
+    }
+    if (this.entries.size >= this.opts.maxKeys) {
+      this.dropped++
+      return
+    }
+    this.entries.set(key, {
+      row: { day: this.day, platform: platform ?? 'unknown', app_version: appVersion ?? 'none', contract_version: contract, route, status_class: statusClass },
+      count: 1
+    })
+  }
+
+  private rollDay (now: number): void {
+    const date = new Date(now)
+    this.day = date.toISOString().slice(0, 10)
+    this.dayEnds = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + 1)
+  }
+
+  /** Counts not yet written. */
+  get pending (): number {
+    let sum = 0
+    for (const entry of this.entries.values()) sum += entry.count
+    return sum
+  }
+
+  async flush (): Promise<void> {
+    if (this.dropped > this.droppedLogged) {
+      this.opts.log.warn({ dropped: this.dropped }, 'usage counts dropped: too many distinct keys before a flush')
+      this.droppedLogged = this.dropped
+    }
+    if (this.entries.size === 0) return
+    const batch = this.entries
+    this.entries = new Map()
+    try {
+      await this.opts.repository.addUsage([...batch.values()].map(({ row, count }) => ({ ...row, count })))
+    } catch (err) {
+      this.merge(batch)
+      throw err
+    }
+  }
+
+  /** Puts back the counts of a batch that could not be written. */
+  private merge (batch: Map<string, Entry>): void {
+    for (const [key, entry] of batch) {
+      const current = this.entries.get(key)
+      if (current !== undefined) current.count += entry.count
+      else if (this.entries.size < this.opts.maxKeys) this.entries.set(key, entry)
+      else this.dropped += entry.count
+    }
+  }
+}

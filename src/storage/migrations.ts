@@ -1,0 +1,74 @@
+import type { Knex } from 'knex'
+
+// The schema, as code: the same migrations run on PostgreSQL and on the embedded PGlite, at start
+// and through `evergate migrate`. Released migrations are never edited; add a new one.
+
+const migrations: Record<string, Knex.Migration> = {
+  '001_release_policy': {
+    async up (knex) {
+      await knex.schema.createTable('evergate_rules', (t) => {
+        t.increments('id')
+        t.text('platform').nullable().comment('null: every platform')
+        t.text('range').notNullable().comment('a semver range of app versions')
+        t.text('status').notNullable()
+        t.timestamp('deprecation_date', { useTz: true }).nullable()
+        t.timestamp('sunset_date', { useTz: true }).nullable()
+        t.text('message').nullable()
+        t.text('upgrade_url').nullable()
+        t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now())
+        t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now())
+        t.text('updated_by').notNullable()
+      })
+      await knex.raw("alter table evergate_rules add constraint evergate_rules_status check (status in ('supported', 'deprecated', 'retired'))")
+      await knex.schema.createTable('evergate_audit', (t) => {
+        t.bigIncrements('id')
+        t.timestamp('at', { useTz: true }).notNullable().defaultTo(knex.fn.now())
+        t.text('actor').notNullable()
+        t.text('action').notNullable()
+        t.integer('rule_id').notNullable()
+        t.jsonb('before').nullable()
+        t.jsonb('after').nullable()
+      })
+      // One row, bumped with every change to the rules: what instances poll when NOTIFY is lost.
+      await knex.schema.createTable('evergate_policy_version', (t) => {
+        t.integer('id').primary()
+        t.bigInteger('version').notNullable()
+      })
+      await knex('evergate_policy_version').insert({ id: 1, version: 0 })
+    },
+    async down (knex) {
+      await knex.schema.dropTable('evergate_policy_version')
+      await knex.schema.dropTable('evergate_audit')
+      await knex.schema.dropTable('evergate_rules')
+    }
+  },
+  '002_usage': {
+    async up (knex) {
+      await knex.schema.createTable('evergate_usage', (t) => {
+        t.date('day').notNullable()
+        t.text('platform').notNullable()
+        t.text('app_version').notNullable()
+        t.text('contract_version').notNullable()
+        t.text('route').notNullable()
+        t.text('status_class').notNullable()
+        t.bigInteger('count').notNullable()
+        t.primary(['day', 'platform', 'app_version', 'contract_version', 'route', 'status_class'])
+      })
+    },
+    async down (knex) {
+      await knex.schema.dropTable('evergate_usage')
+    }
+  }
+}
+
+const source: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => migrations[name]
+}
+
+/** Brings the schema up to date; returns the names of the migrations it ran. */
+export async function migrate (knex: Knex): Promise<string[]> {
+  const [, ran] = await knex.migrate.latest({ migrationSource: source, tableName: 'evergate_migrations' }) as [number, string[]]
+  return ran
+}

@@ -1,0 +1,131 @@
+import t from 'tap'
+import { call, startReleaseDemo } from '../helpers/gateway.js'
+import { pgSchema } from '../helpers/database.js'
+
+// The release manager's day, on PostgreSQL: deprecate, retire, check usage.
+
+t.test('deprecate and retire through the admin API', async (t) => {
+  const { url, adminUrl, asAdmin, app } = await startReleaseDemo(t, await pgSchema(t))
+  const sunset = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10)
+
+  t.test('before any rule, every version is supported', async (t) => {
+    const res = await call(url, '/profile', { version: '1.2.0' })
+    t.equal(res.status, 200)
+    t.equal(res.headers.deprecation, undefined)
+  })
+
+  t.test('deprecating <2.0.0 adds Deprecation, Sunset and Link to 1.x answers only', async (t) => {
+    const created = await asAdmin('/rules', {
+      method: 'POST',
+      json: { range: '<2.0.0', status: 'deprecated', sunset_date: sunset, upgrade_url: 'https://pulse.example/update', message: 'Pulse 1.x stops working soon' },
+      headers: { 'x-evergate-actor': 'rm@pulse' }
+    })
+    t.equal(created.status, 201)
+    t.match(created.json, { id: Number, range: '<2.0.0', status: 'deprecated', updated_by: 'rm@pulse', sunset_date: `${sunset}T00:00:00.000Z` })
+    t.ok(Date.parse(created.json.deprecation_date) <= Date.now(), 'deprecated as of now')
+
+    const old = await call(url, '/profile', { version: '1.6.0' })
+    t.equal(old.status, 200, 'behaviour is otherwise unchanged')
+    t.match(old.headers.deprecation, /^@\d+$/)
+    t.equal(old.headers.sunset, new Date(`${sunset}T00:00:00Z`).toUTCString())
+    t.equal(old.headers.link, '<https://pulse.example/update>; rel="deprecation", <https://pulse.example/update>; rel="sunset"')
+    const error = await call(url, '/articles/art_999', { version: '1.6.0' })
+    t.equal(error.status, 404)
+    t.match(error.headers.deprecation, /^@\d+$/, 'errors carry the headers too')
+    const current = await call(url, '/users/me', { version: '2.0.0' })
+    t.equal(current.headers.deprecation, undefined)
+  })
+
+  t.test('retiring <1.5.0 answers 1.2.0 with a 426 in its 1.0.0 error shape; 1.6.0 still works', async (t) => {
+    const created = await asAdmin('/rules', { method: 'POST', json: { range: '<1.5.0', status: 'retired', upgrade_url: 'https://pulse.example/update' } })
+    t.equal(created.status, 201)
+    const retired = await call(url, '/profile', { version: '1.2.0', headers: { 'x-app-platform': 'ios' } })
+    t.equal(retired.status, 426)
+    t.same(retired.json, {
+      message: 'This version of the app is no longer supported. Please update to keep using it.',
+      code: 426,
+      upgrade_url: 'https://pulse.example/update',
+      minimum_version: '1.5.0'
+    })
+    t.equal(retired.headers['x-evergate-error-code'], 'EVG_ERR_APP_RETIRED')
+    const bodyNotRead = await call(url, '/profile', { version: '1.2.0', method: 'PUT', body: '{broken', headers: { 'content-type': 'application/json' } })
+    t.equal(bodyNotRead.status, 426, 'a retired build is refused before its body is read')
+    const still = await call(url, '/profile', { version: '1.6.0' })
+    t.equal(still.status, 200)
+  })
+
+  t.test('app-status tells an app where it stands, retired or not', async (t) => {
+    const retired = await call(url, '/_evergate/app-status', { version: '1.2.0', headers: { 'x-app-platform': 'ios' } })
+    t.equal(retired.status, 200)
+    t.match(retired.json, {
+      app_version: '1.2.0', platform: 'ios', contract_version: '1.0.0', status: 'retired',
+      minimum_version: '1.5.0', latest_version: '3.0.0', upgrade_url: 'https://pulse.example/update'
+    })
+    const deprecated = await call(url, '/_evergate/app-status', { version: '1.6.0' })
+    t.match(deprecated.json, { status: 'deprecated', sunset_date: `${sunset}T00:00:00.000Z`, message: 'Pulse 1.x stops working soon' })
+    const current = await call(url, '/_evergate/app-status', { version: '3.2.0' })
+    t.match(current.json, { status: 'supported', contract_version: '3.0.0', deprecation_date: null, message: null })
+    const tooOld = await call(url, '/_evergate/app-status', { version: '0.9.0' })
+    t.match(tooOld.json, { status: 'retired', contract_version: null, message: /no longer supported/ })
+    const junk = await call(url, '/_evergate/app-status', { version: 'junk' })
+    t.equal(junk.status, 400)
+  })
+
+  t.test('bringing a range back into support', async (t) => {
+    const { json } = await asAdmin('/rules', { method: 'POST', json: { range: '1.4.x', status: 'supported', platform: 'android' } })
+    t.equal((await call(url, '/profile', { version: '1.4.2', headers: { 'x-app-platform': 'android' } })).status, 200)
+    t.equal((await call(url, '/profile', { version: '1.4.2', headers: { 'x-app-platform': 'ios' } })).status, 426)
+    const patched = await asAdmin(`/rules/${json.id}`, { method: 'PATCH', json: { platform: null } })
+    t.equal(patched.status, 200)
+    t.equal((await call(url, '/profile', { version: '1.4.2', headers: { 'x-app-platform': 'ios' } })).status, 200)
+    const deleted = await asAdmin(`/rules/${json.id}`, { method: 'DELETE' })
+    t.equal(deleted.status, 200)
+    t.equal((await call(url, '/profile', { version: '1.4.2' })).status, 426)
+    t.equal((await asAdmin(`/rules/${json.id}`, { method: 'DELETE' })).status, 404)
+    t.equal((await asAdmin(`/rules/${json.id}`, { method: 'PATCH', json: { status: 'retired' } })).status, 404)
+  })
+
+  t.test('the audit log says who changed what, before and after', async (t) => {
+    const { json } = await asAdmin('/audit?limit=3')
+    t.same(json.audit.map((a: { action: string }) => a.action), ['delete', 'update', 'create'])
+    t.match(json.audit[1], { actor: 'admin', before: { platform: 'android' }, after: { platform: null } })
+    t.equal(json.audit[0].after, null)
+  })
+
+  t.test('usage per version and platform, with shares', async (t) => {
+    const { json } = await asAdmin('/usage?days=1')
+    t.ok(json.total > 10)
+    const retired = json.versions.find((v: { app_version: string, platform: string }) => v.app_version === '1.2.0' && v.platform === 'ios')
+    t.match(retired, { contract_version: '1.0.0', requests: 1 })
+    const shares = json.versions.reduce((sum: number, v: { share: number }) => sum + v.share, 0)
+    t.ok(Math.abs(shares - 1) < 1e-9, 'shares add up to 1')
+    t.equal(app.release.usage.pending, 0, 'the live counts were flushed first')
+  })
+
+  t.test('bad rules are refused with a clear error', async (t) => {
+    const range = await asAdmin('/rules', { method: 'POST', json: { range: 'two-ish', status: 'retired' } })
+    t.equal(range.status, 400)
+    t.match(range.json.error, { code: 'EVG_ERR_RULE_INVALID', message: /range "two-ish" is not a semver range/ })
+    const date = await asAdmin('/rules', { method: 'POST', json: { range: '<1.0.0', status: 'deprecated', sunset_date: '2026-02-31' } })
+    t.equal(date.status, 400)
+    const status = await asAdmin('/rules', { method: 'POST', json: { range: '<1.0.0', status: 'gone' } })
+    t.equal(status.json.error.code, 'EVG_ERR_VALIDATION')
+  })
+
+  t.test('metrics and the versions overview', async (t) => {
+    const metrics = await asAdmin('/metrics')
+    t.match(metrics.text, /evergate_requests_total\{contract="1\.0\.0",platform="ios",route="GET \/profile",status="426"\} 2/)
+    t.match(metrics.text, /evergate_upstream_seconds_count\{upstream="core"\} \d+/)
+    t.match(metrics.text, /evergate_adapter_chain_seconds_count\{contract="1\.0\.0",direction="response"\} \d+/)
+    const versions = await asAdmin('/versions')
+    t.match(versions.json, { contracts: ['1.0.0', '2.0.0', '2.3.0', '3.0.0'], minimum_version: '1.5.0', database: { status: 'ok' } })
+    t.match(versions.json.versions.find((v: { app_version: string }) => v.app_version === '1.2.0'), { platform: 'ios', status: 'retired' })
+  })
+
+  t.test('every admin path needs the token', async (t) => {
+    for (const [method, path] of [['GET', '/rules'], ['POST', '/rules'], ['PATCH', '/rules/1'], ['DELETE', '/rules/1'], ['GET', '/audit'], ['GET', '/usage'], ['GET', '/versions'], ['GET', '/metrics'], ['GET', '/nope']] as const) {
+      const res = await call(adminUrl, path, { method })
+      t.equal(res.status, 401, `${method} ${path}`)
+    }
+  })
+})
