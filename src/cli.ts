@@ -1,46 +1,194 @@
 #!/usr/bin/env node
+import { realpathSync } from 'node:fs'
+import { hostname, userInfo } from 'node:os'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+import semver from 'semver'
+import { request } from 'undici'
+import { loadConfig } from './config.js'
 import type { BundleSource } from './engine/index.js'
 import { checkSnapshots, freezeSnapshots } from './contract-snapshots.js'
+import { openDatabase } from './storage/database.js'
+import { migrate } from './storage/migrations.js'
 
 const USAGE = `usage: evergate <command>
 
-  contracts check    compare every contract with its frozen snapshot (exit 1 on drift)
-  contracts freeze   write a snapshot for every contract that has none (a new release)
+  versions list                          the rules in force and every app version seen
+  versions deprecate <range> [options]   deprecate app versions (Deprecation/Sunset headers)
+  versions retire <range> [options]      refuse app versions with a 426 upgrade answer
+  versions support <range> [options]     support app versions again (the newest rule wins)
+  versions usage [--days N]              requests per app version and platform, with shares
+  migrate                                bring the database schema up to date
+  contracts check                        compare every contract with its frozen snapshot
+  contracts freeze                       snapshot every contract not frozen yet (a release)
 
-options: --snapshots DIR (default contracts/snapshots)`
+options for deprecate, retire, support:
+  --platform P       ios, android, web, ... (default: every platform)
+  --sunset DATE      YYYY-MM-DD: deprecated versions retire on that day
+  --message TEXT     what the app shows its user
+  --upgrade-url URL  the store page
 
-interface Io { out (line: string): void, err (line: string): void }
+The versions commands talk to the admin API: EVERGATE_ADMIN_URL (default http://127.0.0.1:8081)
+with EVERGATE_ADMIN_TOKEN. migrate uses DATABASE_URL, or the embedded database in EVERGATE_DATA_DIR.
+Exit codes: 0 done, 1 failed, 2 bad usage.`
+
+export interface Io {
+  out (line: string): void
+  err (line: string): void
+  env: Record<string, string | undefined>
+}
+
+class UsageError extends Error {}
+
+/** Columns padded to their widest cell. */
+export function table (rows: ReadonlyArray<Record<string, unknown>>, columns: readonly string[]): string[] {
+  const cells = rows.map((row) => columns.map((c) => (row[c] === null || row[c] === undefined ? '-' : String(row[c]))))
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)))
+  const line = (values: readonly string[]) => values.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd()
+  return [line(columns), ...cells.map(line)]
+}
+
+function adminClient (env: Io['env']) {
+  const base = (env.EVERGATE_ADMIN_URL ?? 'http://127.0.0.1:8081').replace(/\/$/, '')
+  const token = env.EVERGATE_ADMIN_TOKEN ?? ''
+  if (token === '') throw new UsageError('EVERGATE_ADMIN_TOKEN is not set')
+  const actor = `${userInfo().username}@${hostname()}`.replace(/[^\w.@+-]/g, '').slice(0, 64)
+  return async (method: 'GET' | 'POST', path: string, body?: unknown): Promise<any> => {
+    let res
+    try {
+      res = await request(base + path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-evergate-actor': actor },
+        body: body === undefined ? undefined : JSON.stringify(body)
+      })
+    } catch (err) {
+      throw new Error(`cannot reach the admin API at ${base}: ${(err as Error).message}`)
+    }
+    const json = await res.body.json().catch(() => null) as { error?: { message?: string } } | null
+    if (res.statusCode === 401) throw new Error('the admin API refused the token (EVERGATE_ADMIN_TOKEN)')
+    if (res.statusCode >= 400) throw new Error(json?.error?.message ?? `the admin API answered ${res.statusCode}`)
+    return json
+  }
+}
+
+const RULE_OPTIONS = {
+  platform: { type: 'string' },
+  sunset: { type: 'string' },
+  message: { type: 'string' },
+  'upgrade-url': { type: 'string' }
+} as const
+
+function ruleFrom (status: string, args: string[]) {
+  const { values, positionals } = parseArgs({ args, options: RULE_OPTIONS, allowPositionals: true, strict: true })
+  const [range] = positionals
+  if (range === undefined || positionals.length > 1) throw new UsageError(`versions ${status === 'supported' ? 'support' : status.replace(/d$/, '')} takes one range, e.g. "<2.0.0"`)
+  if (semver.validRange(range) === null) throw new UsageError(`"${range}" is not a semver range (e.g. "<2.0.0", "1.4.x")`)
+  const sunset = values.sunset
+  if (sunset !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(sunset) || new Date(`${sunset}T00:00:00Z`).toISOString().slice(0, 10) !== sunset)) {
+    throw new UsageError(`--sunset "${sunset}" is not a date (YYYY-MM-DD)`)
+  }
+  if (values['upgrade-url'] !== undefined && !URL.canParse(values['upgrade-url'])) {
+    throw new UsageError(`--upgrade-url "${values['upgrade-url']}" is not a URL`)
+  }
+  return {
+    range,
+    status,
+    platform: values.platform?.toLowerCase() ?? null,
+    sunset_date: sunset ?? null,
+    message: values.message ?? null,
+    upgrade_url: values['upgrade-url'] ?? null
+  }
+}
+
+const RULE_COLUMNS = ['id', 'range', 'platform', 'status', 'deprecation_date', 'sunset_date', 'message', 'updated_by'] as const
+const day = (iso: string | null) => iso?.slice(0, 10) ?? null
+
+async function versions (command: string | undefined, args: string[], io: Io): Promise<number> {
+  const admin = adminClient(io.env)
+  const STATUS: Record<string, string> = { deprecate: 'deprecated', retire: 'retired', support: 'supported' }
+  if (command !== undefined && command in STATUS) {
+    const rule = await admin('POST', '/rules', ruleFrom(STATUS[command], args))
+    io.out(`rule ${rule.id}: ${rule.range} ${rule.platform ?? 'every platform'} -> ${rule.status}` +
+      (rule.sunset_date === null ? '' : `, sunset ${day(rule.sunset_date)}`))
+    return 0
+  }
+  if (command === 'list') {
+    parseArgs({ args, options: {}, strict: true })
+    const [{ rules }, seen] = await Promise.all([admin('GET', '/rules'), admin('GET', '/versions')])
+    io.out('Rules (a platform rule beats an any-platform rule; then the newest wins)')
+    for (const line of table(rules.map((r: Record<string, string>) => ({ ...r, deprecation_date: day(r.deprecation_date), sunset_date: day(r.sunset_date) })), RULE_COLUMNS)) io.out(line)
+    io.out('')
+    io.out(`App versions seen (minimum supported: ${seen.minimum_version ?? 'none'}; contracts: ${seen.contracts.join(', ')})`)
+    for (const line of table(seen.versions, ['app_version', 'platform', 'status', 'rule_id', 'sunset_date'])) io.out(line)
+    return 0
+  }
+  if (command === 'usage') {
+    const { values } = parseArgs({ args, options: { days: { type: 'string', default: '7' } }, strict: true })
+    const days = Number(values.days)
+    if (!Number.isInteger(days) || days < 1 || days > 366) throw new UsageError(`--days "${values.days}" is not a number of days (1 to 366)`)
+    const usage = await admin('GET', `/usage?days=${days}`)
+    io.out(`Requests over the last ${days} day(s): ${usage.total}`)
+    const rows = usage.versions.map((v: { share: number }) => ({ ...v, share: `${(v.share * 100).toFixed(1)}%` }))
+    for (const line of table(rows, ['app_version', 'platform', 'contract_version', 'requests', 'share'])) io.out(line)
+    return 0
+  }
+  throw new UsageError(`unknown command: versions ${command ?? ''}`.trim())
+}
 
 async function loadContracts (): Promise<BundleSource['contracts']> {
   const { default: bundle } = await import('../versions/index.js') as { default: BundleSource }
   return bundle.contracts
 }
 
-/** Runs one CLI command; returns the exit code. */
-export async function run (argv: string[], io: Io, contracts = loadContracts): Promise<number> {
-  const at = argv.indexOf('--snapshots')
-  const dir = resolve(at === -1 ? 'contracts/snapshots' : argv.splice(at, 2)[1] ?? '')
-  const [group, command] = argv
-  if (group === 'contracts' && command === 'check') {
-    const report = await checkSnapshots(await contracts(), dir)
+async function contracts (command: string | undefined, args: string[], io: Io, load: typeof loadContracts): Promise<number> {
+  const { values } = parseArgs({ args, options: { snapshots: { type: 'string', default: 'contracts/snapshots' } }, strict: true })
+  const dir = resolve(values.snapshots)
+  if (command === 'check') {
+    const report = await checkSnapshots(await load(), dir)
     for (const v of report.frozen) io.out(`${v}  frozen, unchanged`)
     for (const v of report.missing) io.out(`${v}  not frozen yet (run: evergate contracts freeze)`)
     for (const v of report.drifted) io.err(`${v}  CHANGED since it was frozen: released apps rely on it; add a new version instead`)
     return report.drifted.length > 0 ? 1 : 0
   }
-  if (group === 'contracts' && command === 'freeze') {
-    const written = await freezeSnapshots(await contracts(), dir)
+  if (command === 'freeze') {
+    const written = await freezeSnapshots(await load(), dir)
     io.out(written.length === 0 ? 'every contract is already frozen' : `froze ${written.join(', ')}`)
     return 0
   }
-  io.err(USAGE)
-  return 2
+  throw new UsageError(`unknown command: contracts ${command ?? ''}`.trim())
+}
+
+async function migrateCommand (io: Io): Promise<number> {
+  const config = loadConfig({ ...io.env, EVERGATE_RELEASE_MANAGEMENT: 'true' })
+  const db = openDatabase(config.release?.database as Parameters<typeof openDatabase>[0])
+  try {
+    const ran = await migrate(db.knex)
+    io.out(ran.length === 0 ? `the ${db.kind} database is up to date` : `migrated the ${db.kind} database: ${ran.join(', ')}`)
+    return 0
+  } finally {
+    await db.knex.destroy()
+  }
+}
+
+/** Runs one CLI command; returns the exit code. */
+export async function run (argv: string[], io: Io, load = loadContracts): Promise<number> {
+  const [group, command, ...args] = argv
+  try {
+    if (group === 'versions') return await versions(command, args, io)
+    if (group === 'contracts') return await contracts(command, args, io, load)
+    if (group === 'migrate' && command === undefined) return await migrateCommand(io)
+    throw new UsageError(group === undefined ? 'no command' : `unknown command: ${argv.join(' ')}`)
+  } catch (err) {
+    const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true
+    io.err(`evergate: ${(err as Error).message}`)
+    if (usage) io.err(USAGE)
+    return usage ? 2 : 1
+  }
 }
 
 /* c8 ignore next 4 -- the process entry; `run` is what the tests drive */
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const io: Io = { out: (l) => console.log(l), err: (l) => console.error(l) }
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  const io: Io = { out: (l) => console.log(l), err: (l) => console.error(l), env: process.env }
   process.exitCode = await run(process.argv.slice(2), io)
 }

@@ -13,7 +13,13 @@ export default async function publicRoutes (fastify: FastifyInstance, { bundle, 
   fastify.get('/health', async () => ({ status: 'ok' }))
 
   // While closing, Fastify answers 503 here (return503OnClosing), so balancers drain the instance.
-  fastify.get('/ready', async () => ({ status: 'ready', head: plans.head, upstreams: [...fastify.upstreams.keys()] }))
+  // A degraded database is still ready: traffic flows on the last known policy.
+  fastify.get('/ready', async () => ({
+    status: 'ready',
+    head: plans.head,
+    upstreams: [...fastify.upstreams.keys()],
+    database: fastify.hasDecorator('release') ? fastify.release.store.health : null
+  }))
 
   // Built once: the changelog only changes with a deploy.
   const changelog = {

@@ -1,0 +1,95 @@
+import t from 'tap'
+import { run, type Io } from '../../src/cli.js'
+import { ADMIN_TOKEN, call, startCore, startReleaseDemo } from '../helpers/gateway.js'
+import { pgSchema } from '../helpers/database.js'
+
+function cli (env: Record<string, string>) {
+  const out: string[] = []
+  const err: string[] = []
+  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l), env }
+  return { out, err, run: (...argv: string[]) => run(argv, io) }
+}
+
+t.test('the release manager\'s commands, on two instances', async (t) => {
+  const env = await pgSchema(t)
+  const { url: coreUrl } = await startCore(t)
+  const a = await startReleaseDemo(t, env, coreUrl)
+  const b = await startReleaseDemo(t, env, coreUrl)
+  const rm = cli({ EVERGATE_ADMIN_URL: a.adminUrl, EVERGATE_ADMIN_TOKEN: ADMIN_TOKEN })
+  const sunset = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10)
+
+  t.equal(await rm.run('versions', 'deprecate', '<2.0.0', '--sunset', sunset, '--upgrade-url', 'https://pulse.example/update'), 0, rm.err.join('\n'))
+  t.match(rm.out.pop(), new RegExp(`^rule \\d+: <2\\.0\\.0 every platform -> deprecated, sunset ${sunset}$`))
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  for (const gw of [a, b]) {
+    const res = await call(gw.url, '/profile', { version: '1.6.0' })
+    t.match(res.headers.deprecation, /^@\d+$/, 'deprecation headers on every instance within a second')
+    t.equal(res.headers.sunset, new Date(`${sunset}T00:00:00Z`).toUTCString())
+  }
+
+  t.equal(await rm.run('versions', 'retire', '<1.5.0', '--message', 'Please update Pulse'), 0)
+  t.match(rm.out.pop(), /<1\.5\.0 every platform -> retired$/)
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  const retired = await call(b.url, '/profile', { version: '1.2.0' })
+  t.equal(retired.status, 426)
+  t.match(retired.json, { message: 'Please update Pulse', code: 426, minimum_version: '1.5.0' })
+  t.equal((await call(b.url, '/profile', { version: '1.6.0' })).status, 200)
+
+  t.equal(await rm.run('versions', 'support', '1.4.x', '--platform', 'Android'), 0)
+  t.match(rm.out.pop(), /1\.4\.x android -> supported/)
+  await call(a.url, '/users/me', { version: '3.0.0', headers: { 'x-app-platform': 'ios' } })
+  await b.app.release.usage.flush() // what b's flush timer does every EVERGATE_USAGE_FLUSH_MS
+
+  t.equal(await rm.run('versions', 'usage', '--days', '1'), 0)
+  const usage = rm.out.splice(0)
+  t.match(usage[0], /^Requests over the last 1 day\(s\): \d+$/)
+  t.match(usage[1], /^app_version\s+platform\s+contract_version\s+requests\s+share$/)
+  t.ok(usage.some((l) => /^1\.6\.0\s+unknown\s+1\.0\.0\s+\d+\s+\d+\.\d%$/.test(l)), usage.join('\n'))
+  t.ok(usage.some((l) => /^3\.0\.0\s+ios\s+3\.0\.0\s+1\s+\d+\.\d%$/.test(l)))
+
+  t.equal(await rm.run('versions', 'list'), 0)
+  const list = rm.out.splice(0)
+  t.match(list[0], /^Rules/)
+  t.match(list[1], /^id\s+range\s+platform\s+status\s+deprecation_date\s+sunset_date\s+message\s+updated_by$/)
+  t.ok(list.some((l) => /^\d+\s+<1\.5\.0\s+-\s+retired\s+-\s+-\s+Please update Pulse/.test(l)))
+  t.ok(list.some((l) => /^1\.2\.0\s+unknown\s+retired/.test(l)), list.join('\n'))
+})
+
+t.test('clear errors and exit codes scripts can trust', async (t) => {
+  const env = await pgSchema(t)
+  const gw = await startReleaseDemo(t, env)
+  const good = { EVERGATE_ADMIN_URL: gw.adminUrl, EVERGATE_ADMIN_TOKEN: ADMIN_TOKEN }
+  const cases: Array<[Record<string, string>, string[], number, RegExp]> = [
+    [good, ['versions', 'deprecate', 'soon'], 2, /"soon" is not a semver range/],
+    [good, ['versions', 'deprecate', '<2.0.0', '--sunset', '31/01/2027'], 2, /--sunset "31\/01\/2027" is not a date/],
+    [good, ['versions', 'retire', '<2.0.0', '--sunset', '2027-02-30'], 2, /is not a date/],
+    [good, ['versions', 'retire', '<2.0.0', '--upgrade-url', 'store'], 2, /is not a URL/],
+    [good, ['versions', 'retire'], 2, /takes one range/],
+    [good, ['versions', 'support', '<1', '<2'], 2, /takes one range/],
+    [good, ['versions', 'retire', '<2.0.0', '--colour', 'red'], 2, /Unknown option '--colour'/],
+    [good, ['versions', 'usage', '--days', 'lots'], 2, /--days "lots"/],
+    [good, ['versions', 'explode'], 2, /unknown command: versions explode/],
+    [good, [], 2, /no command/],
+    [{ EVERGATE_ADMIN_URL: gw.adminUrl }, ['versions', 'list'], 2, /EVERGATE_ADMIN_TOKEN is not set/],
+    [{ ...good, EVERGATE_ADMIN_TOKEN: 'wrong' }, ['versions', 'list'], 1, /refused the token/],
+    [{ ...good, EVERGATE_ADMIN_URL: 'http://127.0.0.1:1' }, ['versions', 'list'], 1, /cannot reach the admin API at http:\/\/127\.0\.0\.1:1/]
+  ]
+  for (const [env, argv, code, message] of cases) {
+    const c = cli(env)
+    t.equal(await c.run(...argv), code, argv.join(' '))
+    t.match(c.err[0], message, argv.join(' '))
+  }
+})
+
+t.test('migrate runs the migrations straight on the database', async (t) => {
+  const env = await pgSchema(t)
+  const first = cli(env)
+  t.equal(await first.run('migrate'), 0, first.err.join('\n'))
+  t.equal(first.out[0], 'migrated the postgres database: 001_release_policy, 002_usage')
+  const again = cli(env)
+  t.equal(await again.run('migrate'), 0)
+  t.equal(again.out[0], 'the postgres database is up to date')
+  const embedded = cli({ EVERGATE_DATA_DIR: t.testdir({}) })
+  t.equal(await embedded.run('migrate'), 0, embedded.err.join('\n'))
+  t.equal(embedded.out[0], 'migrated the embedded database: 001_release_policy, 002_usage')
+})

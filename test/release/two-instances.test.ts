@@ -1,0 +1,66 @@
+import t from 'tap'
+import { call, startCore, startReleaseDemo } from '../helpers/gateway.js'
+import { DATABASE_URL, pgSchema } from '../helpers/database.js'
+import { tcpProxy } from '../helpers/tcp-proxy.js'
+
+async function within (ms: number, check: () => Promise<boolean>): Promise<number> {
+  const started = Date.now()
+  while (Date.now() - started < ms) {
+    if (await check()) return Date.now() - started
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  throw new Error(`not within ${ms} ms`)
+}
+
+t.test('a change made on one instance is obeyed by the other within a second', async (t) => {
+  const env = await pgSchema(t)
+  const { url: coreUrl } = await startCore(t)
+  // Polling slower than the promise: only NOTIFY can make it in time.
+  const a = await startReleaseDemo(t, { ...env, EVERGATE_POLICY_POLL_MS: '10000' }, coreUrl)
+  const b = await startReleaseDemo(t, { ...env, EVERGATE_POLICY_POLL_MS: '10000' }, coreUrl)
+  t.equal((await call(b.url, '/profile', { version: '1.2.0' })).status, 200)
+
+  await a.asAdmin('/rules', { method: 'POST', json: { range: '<1.5.0', status: 'retired' } })
+  const took = await within(1000, async () => (await call(b.url, '/profile', { version: '1.2.0' })).status === 426)
+  t.ok(took < 1000, `instance b retired 1.2.0 after ${took} ms`)
+  t.equal((await call(b.url, '/profile', { version: '1.6.0' })).status, 200)
+})
+
+t.test('without NOTIFY, polling the policy version catches up', async (t) => {
+  const env = await pgSchema(t)
+  const { url: coreUrl } = await startCore(t)
+  const a = await startReleaseDemo(t, env, coreUrl)
+  const b = await startReleaseDemo(t, { ...env, EVERGATE_POLICY_POLL_MS: '100' }, coreUrl)
+  // A NOTIFY nobody hears: b listens on another channel.
+  await b.app.release.store.stop()
+  const poller = await startReleaseDemo(t, { ...env, EVERGATE_POLICY_POLL_MS: '100', EVERGATE_POLICY_CHANNEL: 'nobody_sends_here' }, coreUrl)
+  await a.asAdmin('/rules', { method: 'POST', json: { range: '<2.0.0', status: 'deprecated' } })
+  await within(1000, async () => (await call(poller.url, '/profile', { version: '1.2.0' })).headers.deprecation !== undefined)
+  t.pass('the poller saw the change')
+})
+
+t.test('the database going away: traffic flows on the last policy, readiness degrades, it recovers', async (t) => {
+  const env = await pgSchema(t)
+  const pg = new URL(DATABASE_URL)
+  const relay = await tcpProxy(t, { host: pg.hostname, port: Number(pg.port || 5432) })
+  pg.host = `127.0.0.1:${relay.port}`
+  const gw = await startReleaseDemo(t, { ...env, DATABASE_URL: pg.toString(), EVERGATE_POLICY_POLL_MS: '100' })
+  await gw.asAdmin('/rules', { method: 'POST', json: { range: '<1.5.0', status: 'retired' } })
+  t.equal((await call(gw.url, '/profile', { version: '1.6.0' })).status, 200)
+
+  await relay.cut()
+  await within(2000, async () => (await call(gw.url, '/_evergate/ready')).json.database?.status === 'degraded')
+  const ready = await call(gw.url, '/_evergate/ready')
+  t.equal(ready.status, 200, 'degraded is still ready: the gateway serves on the last known policy')
+  t.equal((await call(gw.url, '/profile', { version: '1.2.0' })).status, 426, 'the last known policy holds')
+  t.equal((await call(gw.url, '/profile', { version: '1.6.0' })).status, 200, 'traffic keeps flowing')
+  await t.rejects(gw.app.release.usage.flush(), 'usage cannot be written while it is away')
+  t.ok(gw.app.release.usage.pending >= 3, 'and is kept for later')
+
+  await relay.restore()
+  await within(3000, async () => (await call(gw.url, '/_evergate/ready')).json.database?.status === 'ok')
+  await gw.app.release.usage.flush()
+  t.equal(gw.app.release.usage.pending, 0)
+  const usage = await gw.asAdmin('/usage?days=1')
+  t.equal(usage.json.total, 3, 'the counts made before and during the outage were written after it')
+})
