@@ -49,7 +49,7 @@ function withHook (existing: RouteOptions['onRequest'], hook: Hook): Hook[] {
  * retired ones a 426 in their own error shape; and every request is counted, in memory.
  */
 async function releaseManagement (fastify: FastifyInstance, opts: ReleaseOptions): Promise<void> {
-  const db = openDatabase(opts.database)
+  const db = openDatabase(opts.database, fastify.log)
   try {
     await migrate(db.knex)
   } catch (err) {

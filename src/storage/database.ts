@@ -11,6 +11,12 @@ export interface DatabaseOptions {
   schema?: string
 }
 
+/** Where knex's own warnings go (a lost connection, say): the gateway's log, not the console. */
+export interface DatabaseLog {
+  warn (obj: object, msg: string): void
+  error (obj: object, msg: string): void
+}
+
 export interface Database {
   readonly knex: Knex
   readonly kind: 'postgres' | 'embedded'
@@ -19,7 +25,15 @@ export interface Database {
   readonly schema: string | undefined
 }
 
-export function openDatabase (opts: DatabaseOptions): Database {
+export function openDatabase (opts: DatabaseOptions, log?: DatabaseLog): Database {
+  const logger = log === undefined
+    ? undefined
+    : {
+        warn: (message: unknown) => log.warn({ knex: String(message) }, 'database warning'),
+        error: (message: unknown) => log.error({ knex: String(message) }, 'database error'),
+        deprecate: () => {},
+        debug: () => {}
+      }
   if (opts.url !== undefined && opts.url !== '') {
     const knex = knexFactory({
       client: 'pg',
@@ -27,12 +41,13 @@ export function openDatabase (opts: DatabaseOptions): Database {
       searchPath: opts.schema === undefined ? undefined : [opts.schema],
       pool: { min: 0, max: 4 },
       // A gateway must not hang on a database that went away: fail fast, keep serving.
-      acquireConnectionTimeout: 5000
+      acquireConnectionTimeout: 5000,
+      log: logger
     })
     return { knex, kind: 'postgres', url: opts.url, schema: opts.schema }
   }
   const dataDir = resolve(opts.dataDir)
   mkdirSync(dataDir, { recursive: true })
-  const knex = knexFactory({ client: ClientPgLite, dialect: 'postgres', connection: { filename: dataDir } } as Knex.Config)
+  const knex = knexFactory({ client: ClientPgLite, dialect: 'postgres', connection: { filename: dataDir }, log: logger } as Knex.Config)
   return { knex, kind: 'embedded', url: undefined, schema: undefined }
 }

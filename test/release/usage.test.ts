@@ -1,0 +1,77 @@
+import t from 'tap'
+import Fastify from 'fastify'
+import { UsageRecorder } from '../../src/release/usage.js'
+import type { ReleaseRepository, UsageRow } from '../../src/release/repository.js'
+
+// The recorder's bookkeeping, on a repository that can be told to fail. Writing to a real
+// PostgreSQL, and an outage of it, are covered in two-instances.test.ts.
+
+function repository () {
+  const written: UsageRow[][] = []
+  let failing = false
+  const repo = {
+    async addUsage (rows: readonly UsageRow[]) {
+      if (failing) throw new Error('database away')
+      written.push([...rows])
+    }
+  } as unknown as ReleaseRepository
+  return { repo, written, fail: (on: boolean) => { failing = on } }
+}
+
+const log = Fastify({ logger: false }).log
+
+t.test('counts aggregate per key and flush as one batch', async (t) => {
+  const { repo, written } = repository()
+  const usage = new UsageRecorder({ repository: repo, maxKeys: 100, log })
+  for (let i = 0; i < 5; i++) usage.record('ios', '1.2.0', '1.0.0', 'GET /profile', 200)
+  usage.record('ios', '1.2.0', '1.0.0', 'GET /profile', 404)
+  usage.record(null, null, '3.0.0', 'GET /articles', 503)
+  usage.record(null, null, '3.0.0', 'GET /articles', 101)
+  t.equal(usage.pending, 8)
+  await usage.flush()
+  t.equal(usage.pending, 0)
+  t.equal(written.length, 1)
+  const today = new Date().toISOString().slice(0, 10)
+  t.same(written[0], [
+    { day: today, platform: 'ios', app_version: '1.2.0', contract_version: '1.0.0', route: 'GET /profile', status_class: '2xx', count: 5 },
+    { day: today, platform: 'ios', app_version: '1.2.0', contract_version: '1.0.0', route: 'GET /profile', status_class: '4xx', count: 1 },
+    { day: today, platform: 'unknown', app_version: 'none', contract_version: '3.0.0', route: 'GET /articles', status_class: '5xx', count: 1 },
+    { day: today, platform: 'unknown', app_version: 'none', contract_version: '3.0.0', route: 'GET /articles', status_class: '1xx', count: 1 }
+  ])
+  await usage.flush()
+  t.equal(written.length, 1, 'nothing pending, nothing written')
+})
+
+t.test('a failed flush keeps its counts, merged with the new ones', async (t) => {
+  const { repo, written, fail } = repository()
+  const usage = new UsageRecorder({ repository: repo, maxKeys: 100, log })
+  usage.record('android', '2.0.0', '2.0.0', 'GET /users/me', 200)
+  fail(true)
+  await t.rejects(usage.flush(), /database away/)
+  usage.record('android', '2.0.0', '2.0.0', 'GET /users/me', 200)
+  usage.record('android', '2.1.0', '2.0.0', 'GET /users/me', 200)
+  t.equal(usage.pending, 3)
+  fail(false)
+  await usage.flush()
+  t.same(written[0].map((r) => [r.app_version, r.count]), [['2.0.0', 2], ['2.1.0', 1]])
+})
+
+t.test('memory is bounded: past maxKeys, new keys are dropped and counted', async (t) => {
+  const { repo, fail } = repository()
+  const warnings: unknown[] = []
+  const usage = new UsageRecorder({ repository: repo, maxKeys: 2, log: { ...log, warn: (o: unknown) => warnings.push(o) } as unknown as typeof log })
+  usage.record('ios', '1.0.0', '1.0.0', 'GET /a', 200)
+  usage.record('ios', '1.0.1', '1.0.0', 'GET /a', 200)
+  usage.record('ios', '1.0.2', '1.0.0', 'GET /a', 200)
+  usage.record('ios', '1.0.0', '1.0.0', 'GET /a', 200)
+  t.equal(usage.dropped, 1, 'a third key does not fit')
+  t.equal(usage.pending, 3, 'known keys still count')
+
+  fail(true)
+  await t.rejects(usage.flush())
+  t.same(warnings, [{ dropped: 1 }], 'drops are logged')
+  usage.record('ios', '9.9.9', '3.0.0', 'GET /b', 200)
+  t.equal(usage.dropped, 2, 'a failed batch takes its keys back first')
+  await t.rejects(usage.flush())
+  t.equal(warnings.length, 2)
+})
