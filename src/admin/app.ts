@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import semver from 'semver'
+import validation from '../gateway/validation.js'
 import type { Metrics } from '../metrics.js'
 import { RuleInvalidError, RuleNotFoundError } from '../release/errors.js'
 import type { Release } from '../release/plugin.js'
@@ -46,6 +47,8 @@ function ruleFields<T extends RuleFieldsInput | RulePatchInput> (input: T): Part
  */
 export async function buildAdmin ({ release, metrics, token, logger = false }: AdminOptions): Promise<FastifyInstance> {
   const admin = Fastify({ logger })
+  // The gateway's validators: bodies as sent (no null -> "" coercion), parameters coerced.
+  await admin.register(validation)
   const expected = Buffer.from(`Bearer ${token}`)
   const { repository, store, usage } = release
 

@@ -37,8 +37,9 @@ t.test('deprecate and retire through the admin API', async (t) => {
   })
 
   t.test('retiring <1.5.0 answers 1.2.0 with a 426 in its 1.0.0 error shape; 1.6.0 still works', async (t) => {
-    const created = await asAdmin('/rules', { method: 'POST', json: { range: '<1.5.0', status: 'retired', upgrade_url: 'https://pulse.example/update' } })
+    const created = await asAdmin('/rules', { method: 'POST', json: { range: '<1.5.0', status: 'retired', upgrade_url: 'https://pulse.example/update', message: null } })
     t.equal(created.status, 201)
+    t.equal(created.json.message, null, 'an explicit null stays null (it was once coerced to "")')
     const retired = await call(url, '/profile', { version: '1.2.0', headers: { 'x-app-platform': 'ios' } })
     t.equal(retired.status, 426)
     t.same(retired.json, {
