@@ -20,14 +20,18 @@ RUN npm ci --omit=dev --no-audit --no-fund
 
 # Run: the compiled gateway alone, in front of CORE_URL, as a non-root user.
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0
+ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0 EVERGATE_DATA_DIR=/var/lib/evergate
 WORKDIR /app
+# The embedded database's folder, for a single instance without DATABASE_URL.
+RUN mkdir -p /var/lib/evergate && chown node:node /var/lib/evergate
+VOLUME /var/lib/evergate
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY contracts/snapshots ./contracts/snapshots
 USER node
-EXPOSE 8080
+# 8081 is the admin API: set ADMIN_HOST=0.0.0.0 and EVERGATE_ADMIN_TOKEN to reach it from outside.
+EXPOSE 8080 8081
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/_evergate/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "dist/src/main.js"]
