@@ -104,10 +104,19 @@ async function releaseManagement (fastify: FastifyInstance, opts: ReleaseOptions
   fastify.addHook('onRoute', (route) => {
     const plan = route.config?.evergate as RoutePlan | undefined
     if (plan === undefined) return
+    // Counter children per (platform, status) of this route: no label hashing per request.
+    const counters = new Map<string, { inc (): void }>()
     const count: Hook = (request, reply, done) => {
       const { platform, appVersion } = request.client
-      usage.record(platform, appVersion, plan.contract, plan.route, reply.statusCode)
-      requests.inc({ contract: plan.contract, platform: platform ?? 'unknown', route: plan.route, status: reply.statusCode })
+      const status = reply.statusCode
+      usage.record(platform, appVersion, plan.contract, plan.route, status)
+      const key = `${platform ?? 'unknown'} ${status}`
+      let counter = counters.get(key)
+      if (counter === undefined) {
+        counter = requests.labels(plan.contract, platform ?? 'unknown', plan.route, String(status))
+        counters.set(key, counter)
+      }
+      counter.inc()
       done()
     }
     route.onRequest = withHook(route.onRequest, enforcePolicy)

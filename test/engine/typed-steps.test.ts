@@ -1,0 +1,38 @@
+import t from 'tap'
+import { defineChange, isVersionChange } from '../../src/engine/index.js'
+import { head, v1, v2 } from '../fixtures/contracts.js'
+
+// Each `@ts-expect-error` below is a mistake the compiler must catch: `npm test` type-checks
+// first, and an expected error that does not happen fails the type-check.
+
+t.test('steps are typed from the contracts on either side', async (t) => {
+  const change = defineChange(v2, head, {
+    description: 'typed',
+    routes: ({ route, move, add }) => [
+      route('GET /notes/:id', {
+        // @ts-expect-error 2.0.0's note needs a body; returning head's tags instead is a wrong shape
+        response: { 200: ({ id, tags }) => ({ id, tags }) }
+      }),
+      route('POST /notes', {
+        // @ts-expect-error head's POST body needs tags: a request step must produce them
+        request: { body: ({ body }) => ({ body }) }
+      }),
+      // @ts-expect-error no such route in either contract
+      route('GET /nowhere', {}),
+      // @ts-expect-error GET /stats answers 200: there is no 201 to translate
+      route('GET /stats', { response: { 201: (x: unknown) => x } }),
+      // @ts-expect-error a move must land on a route the newer contract has
+      move('GET /notes', 'GET /elsewhere'),
+      // @ts-expect-error only routes of the newer contract can be added
+      add('GET /legacy')
+    ]
+  })
+  t.ok(isVersionChange(change), 'the runtime object is still built')
+
+  const errors = defineChange(v1, v2, {
+    description: 'typed errors',
+    // @ts-expect-error 1.0.0's error shape is { msg }, not { message }
+    errors: (body) => ({ message: body.error.message })
+  })
+  t.ok(isVersionChange(errors))
+})
