@@ -32,6 +32,7 @@ async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions):
     contracts: contractVersions,
     versionHeader: opts.versionHeader,
     platformHeader: opts.platformHeader,
+    platforms: opts.platforms,
     missingVersion: opts.missingVersion,
     userAgentFallback: opts.userAgentFallback
   })

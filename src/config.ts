@@ -14,6 +14,8 @@ const EnvSchema = Type.Object({
   EVERGATE_UPSTREAMS: Type.String({ default: '' }),
   EVERGATE_VERSION_HEADER: Type.String({ default: 'x-app-version', minLength: 1 }),
   EVERGATE_PLATFORM_HEADER: Type.String({ default: 'x-app-platform', minLength: 1 }),
+  /** The platforms your apps ship on; any other value of the header counts as `other`. */
+  EVERGATE_PLATFORMS: Type.String({ default: 'ios,android,web' }),
   /** With no version header: `head`, `reject`, or a contract version to serve. */
   EVERGATE_MISSING_VERSION: Type.String({ default: 'head' }),
   EVERGATE_USER_AGENT_FALLBACK: Type.Boolean({ default: true }),
@@ -47,6 +49,7 @@ export interface GatewayConfig {
   logLevel: string
   versionHeader: string
   platformHeader: string
+  platforms: string[]
   missingVersion: string
   userAgentFallback: boolean
   bodyLimit: number
@@ -84,6 +87,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     logLevel: e.LOG_LEVEL,
     versionHeader: e.EVERGATE_VERSION_HEADER.toLowerCase(),
     platformHeader: e.EVERGATE_PLATFORM_HEADER.toLowerCase(),
+    platforms: e.EVERGATE_PLATFORMS.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p !== ''),
     missingVersion: e.EVERGATE_MISSING_VERSION,
     userAgentFallback: e.EVERGATE_USER_AGENT_FALLBACK,
     bodyLimit: e.EVERGATE_BODY_LIMIT,

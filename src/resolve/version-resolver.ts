@@ -21,6 +21,8 @@ export interface VersionResolverOptions {
   /** Lower-case header names. */
   versionHeader: string
   platformHeader: string
+  /** Platforms counted by name; any other is `other`, so a header cannot grow metrics without bound. */
+  platforms: readonly string[]
   /** With no version at all: serve `head`, `reject`, or serve a given contract version. */
   missingVersion: string
   userAgentFallback: boolean
@@ -36,6 +38,7 @@ function single (value: string | string[] | undefined): string | undefined {
 
 export function createVersionResolver (options: VersionResolverOptions): ResolveVersion {
   const { contracts, versionHeader, platformHeader, userAgentFallback } = options
+  const platforms = new Set(options.platforms)
   const head = contracts[contracts.length - 1]
   const oldest = contracts[0]
   const cacheSize = options.cacheSize ?? 2048
@@ -82,7 +85,8 @@ export function createVersionResolver (options: VersionResolverOptions): Resolve
     const key = `${raw ?? '\u0000'}\u0000${platformRaw ?? ''}`
     let client = cache.get(key)
     if (client === undefined) {
-      client = resolveUncached(raw, parsePlatform(platformRaw))
+      const platform = parsePlatform(platformRaw)
+      client = resolveUncached(raw, platform === null || platforms.has(platform) ? platform : 'other')
       if (cache.size >= cacheSize) cache.clear()
       cache.set(key, client)
     }

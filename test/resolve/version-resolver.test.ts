@@ -5,6 +5,7 @@ const base: VersionResolverOptions = {
   contracts: ['1.0.0', '2.0.0', '2.3.0', '3.0.0'],
   versionHeader: 'x-app-version',
   platformHeader: 'x-app-platform',
+  platforms: ['ios', 'android'],
   missingVersion: 'head',
   userAgentFallback: true
 }
@@ -62,6 +63,8 @@ t.test('platform is read alongside; repeated headers use the first', async (t) =
   t.equal(client.contract, '2.0.0')
   t.equal(client.platform, 'android')
   t.equal(client.appVersion, '2.0.1')
+  t.equal(resolve({ 'x-app-platform': 'tizen' }).platform, 'other', 'unknown platforms are pooled')
+  t.equal(resolve({ 'x-app-platform': '???' }).platform, null)
 })
 
 t.test('resolutions are cached, and the cache is bounded', async (t) => {
