@@ -1,5 +1,7 @@
 import t from 'tap'
-import { call, rawHttp, startDemo, startGateway } from '../helpers/gateway.js'
+import { buildApp } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
+import { call, rawHttp, startDemo, startGateway, urlOf } from '../helpers/gateway.js'
 import { startNotesCore } from '../helpers/notes-core.js'
 import bundle from '../fixtures/bundles/valid/index.js'
 
@@ -83,4 +85,18 @@ t.test('what the core receives', async (t) => {
     t.equal(old.headers['content-length'], String(Buffer.byteLength(old.text)))
     t.equal(notes.seen.at(-1)?.headers['accept-encoding'], 'identity', 'a body the gateway reads comes uncompressed')
   })
+})
+
+t.test('one log line per request, with app version, platform and contract version', async (t) => {
+  const { url: coreUrl } = await startNotesCore(t)
+  const lines: Array<Record<string, unknown>> = []
+  const stream = { write: (line: string) => { lines.push(JSON.parse(line)) } }
+  const config = loadConfig({ CORE_URL: coreUrl, EVERGATE_RELEASE_MANAGEMENT: 'false', EVERGATE_UPSTREAMS: `stats=${coreUrl}` })
+  const app = await buildApp({ config, bundle, logger: { level: 'info', stream } })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  await call(urlOf(app), '/note/n1', { version: '1.4.0', headers: { 'x-app-platform': 'iOS', 'x-request-id': 'trace-1' } })
+  const requestLines = lines.filter((l) => l.reqId === 'trace-1')
+  t.equal(requestLines.length, 1)
+  t.match(requestLines[0], { msg: 'request', method: 'GET', url: '/note/n1', statusCode: 200, appVersion: '1.4.0', platform: 'ios', contract: '1.0.0', responseTime: Number })
 })
