@@ -73,6 +73,7 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
   const responseChainTimer = metrics.chainSeconds.labels(contract, 'response')
   const rewritesPath = target.url !== plan.url || steps.params.length > 0
   const rewritesQuery = steps.query.length > 0
+  const hasRequestSteps = rewritesPath || rewritesQuery || steps.body.length > 0
   const buildPath = compilePath(target)
 
   function requestContext (request: FastifyRequest): RequestContext {
@@ -109,7 +110,6 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
   }
 
   return async function forward (request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-    const hasRequestSteps = rewritesPath || rewritesQuery || steps.body.length > 0
     const ctx = hasRequestSteps ? requestContext(request) : null
     let path = request.url
     let body: Buffer | string | undefined = request.rawBody
