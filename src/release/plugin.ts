@@ -60,7 +60,7 @@ async function releaseManagement (fastify: FastifyInstance, opts: ReleaseOptions
   const store = new PolicyStore({
     repository,
     listenUrl: db.url,
-    pollMs: opts.pollMs,
+    pollMs: db.kind === 'embedded' ? null : opts.pollMs,
     contractVersions: opts.contractVersions,
     log: fastify.log
   })
@@ -141,7 +141,7 @@ async function releaseManagement (fastify: FastifyInstance, opts: ReleaseOptions
       latest_version: candidates.sort(semver.compare).at(-1),
       deprecation_date: decision?.deprecationDate?.toISOString() ?? null,
       sunset_date: decision?.sunsetDate?.toISOString() ?? null,
-      message: decision?.message ?? (decision === null ? client.error?.message : null) ?? null,
+      message: decision === null ? client.error?.message ?? null : decision.message,
       upgrade_url: decision?.upgradeUrl ?? null
     }
   })

@@ -8,8 +8,12 @@ export interface PolicyStoreOptions {
   repository: ReleaseRepository
   /** PostgreSQL URL for the LISTEN connection; undefined on the embedded database (one process). */
   listenUrl: string | undefined
-  /** How often the policy version is polled: the fallback when a NOTIFY is missed. */
-  pollMs: number
+  /**
+   * How often the policy version is polled: the fallback when a NOTIFY is missed. null on the
+   * embedded database, where every change comes through this process and refreshes it directly,
+   * and where a query runs on this process's own thread.
+   */
+  pollMs: number | null
   /** Contract versions: always candidates for "minimum" and "latest". */
   contractVersions: readonly string[]
   log: FastifyBaseLogger
@@ -44,7 +48,7 @@ export class PolicyStore {
 
   async start (): Promise<void> {
     await this.poll()
-    this.timer = setInterval(() => { void this.poll() }, this.opts.pollMs).unref()
+    if (this.opts.pollMs !== null) this.timer = setInterval(() => { void this.poll() }, this.opts.pollMs).unref()
   }
 
   async stop (): Promise<void> {
