@@ -1,0 +1,255 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chainScenarios, closedLoop, demoScenarios, fixedRate, preflight, type Measurement, type Scenario, type Stack, type Via } from './load.js'
+import { ProcessGroup, type ServerProcess } from './processes.js'
+import { evaluateTargets, machineInfo, sourceInfo, type Machine, type Source, type TargetResult } from './report.js'
+import { microbench, writeSyntheticBundle, type MicroPoint, type SyntheticBundle } from './synthetic.js'
+
+export interface Settings {
+  rounds: number
+  /**
+   * Load sent right before every measurement, not recorded. A server that sat idle while the
+   * others were measured (and every one does, interleaved) answers its first fraction of a second
+   * slowly: up to ~200 ms on this box, whether core, http-proxy or evergate.
+   */
+  prerollSeconds: number
+  closedSeconds: number
+  fixedSeconds: number
+  /** Closed-loop connections (pipelining 1). */
+  connections: number
+  /** The fixed rate, as a fraction of evergate's head-client peak in the same run. */
+  rateFraction: number
+  /** Requests in flight allowed at the fixed rate before they queue (and the wait counts). */
+  fixedConnections: number
+  chainLengths: readonly number[]
+  microIterations: number
+  rssEveryMs: number
+}
+
+export const FULL: Settings = {
+  rounds: 3,
+  prerollSeconds: 1,
+  closedSeconds: 5,
+  fixedSeconds: 8,
+  connections: 32,
+  rateFraction: 0.5,
+  fixedConnections: 64,
+  chainLengths: [0, 1, 5, 10, 20],
+  microIterations: 20_000,
+  rssEveryMs: 500
+}
+
+// Keeps the harness working in the test suite; its figures mean nothing.
+export const QUICK: Settings = {
+  ...FULL,
+  rounds: 1,
+  prerollSeconds: 0,
+  closedSeconds: 0.5,
+  fixedSeconds: 0.5,
+  chainLengths: [0, 1, 5],
+  microIterations: 500
+}
+
+export interface ScenarioResult {
+  id: string
+  stack: Stack
+  via: Via
+  group: string
+  changes?: number
+  rounds: Measurement[]
+  /** Medians over the rounds; errors, non-2xx and requests are totals. */
+  median: Measurement
+}
+
+export interface Memory {
+  /** RSS in MB of each stack's gateway after boot, and its peak while under load. */
+  gateways: Record<Stack, { bootMb: number, peakMb: number }>
+  /** RSS in MB of each core at the end. */
+  coresEndMb: Record<Stack, number>
+}
+
+export interface BenchResults {
+  date: string
+  quick: boolean
+  machine: Machine
+  source: Source
+  settings: Settings
+  closedLoop: ScenarioResult[]
+  fixedRate: { rate: number, scenarios: ScenarioResult[] }
+  micro: MicroPoint[]
+  memory: Memory
+  /** Why the run is invalid (any error or non-2xx); empty for a valid run. */
+  problems: string[]
+  valid: boolean
+  targets: TargetResult[]
+}
+
+export interface BenchOptions {
+  quick?: boolean
+  /** Progress lines; silent by default. */
+  log?: (line: string) => void
+}
+
+export type Servers = Record<Stack, Record<Via, ServerProcess>>
+
+const STACKS: readonly Stack[] = ['demo', 'synthetic']
+
+const MB = 1024 * 1024
+
+function median (values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+function medianOf (rounds: Measurement[]): Measurement {
+  const sum = (key: 'requests' | 'errors' | 'non2xx') => rounds.reduce((total, m) => total + m[key], 0)
+  const out: Measurement = {
+    rps: median(rounds.map((m) => m.rps)),
+    p50: median(rounds.map((m) => m.p50)),
+    p99: median(rounds.map((m) => m.p99)),
+    requests: sum('requests'),
+    errors: sum('errors'),
+    non2xx: sum('non2xx')
+  }
+  const lags = rounds.flatMap((m) => m.sendLagP99 === undefined ? [] : [m.sendLagP99])
+  if (lags.length > 0) out.sendLagP99 = median(lags)
+  return out
+}
+
+/** Samples a gateway's RSS while it is under load; returns the peak in bytes when stopped. */
+function watchRss (server: ServerProcess, everyMs: number): () => number {
+  let peak = 0
+  const sample = () => server.rss().then((rss) => { peak = Math.max(peak, rss) })
+  // A failed read only loses one sample; a dead server fails the run through its errors.
+  const timer = setInterval(() => { sample().catch(() => {}) }, everyMs)
+  return () => {
+    clearInterval(timer)
+    return peak
+  }
+}
+
+async function startStack (group: ProcessGroup, workDir: string, stack: Stack, bundle: SyntheticBundle): Promise<Record<Via, ServerProcess>> {
+  const synthetic = stack === 'synthetic'
+  const direct = await group.start(synthetic ? 'synthetic-core' : 'core')
+  // Each gateway gets its own data directory, so no two share local state and the run leaves
+  // nothing behind in the project.
+  const dataDir = join(workDir, `${stack}-data`)
+  await mkdir(dataDir)
+  const [proxy, evergate] = await Promise.all([
+    group.start('proxy', { upstream: direct.url }),
+    group.start('evergate', { upstream: direct.url, bundle: synthetic ? bundle.url : undefined, env: { EVERGATE_DATA_DIR: dataDir } })
+  ])
+  return { direct, proxy, evergate }
+}
+
+/** Two stacks of core, http-proxy and gateway; `workDir` is a temp directory, removed by the caller. */
+export async function startServers (group: ProcessGroup, workDir: string, bundle: SyntheticBundle): Promise<Servers> {
+  const [demo, synthetic] = await Promise.all(STACKS.map((stack) => startStack(group, workDir, stack, bundle)))
+  return { demo, synthetic }
+}
+
+type Measure = (url: string, scenario: Scenario) => Promise<Measurement>
+
+interface Run {
+  servers: Servers
+  settings: Settings
+  /** Peak RSS in bytes of each stack's gateway, over every measured scenario. */
+  peaks: Map<Stack, number>
+  log: (line: string) => void
+}
+
+/** Runs each scenario once per round, interleaved (A B C A B C), tracking the gateways' peak RSS. */
+async function interleave ({ servers, settings, peaks, log }: Run, scenarios: Scenario[], measure: Measure): Promise<ScenarioResult[]> {
+  const results = scenarios.map(({ id, stack, via, group, changes }) => ({ id, stack, via, group, changes, rounds: [] as Measurement[] }))
+  for (let round = 0; round < settings.rounds; round++) {
+    for (const [i, scenario] of scenarios.entries()) {
+      const server = servers[scenario.stack][scenario.via]
+      const stopWatch = scenario.via === 'evergate' ? watchRss(server, settings.rssEveryMs) : () => 0
+      const m = await measure(server.url, scenario)
+      peaks.set(scenario.stack, Math.max(peaks.get(scenario.stack) ?? 0, stopWatch()))
+      results[i].rounds.push(m)
+      log(`  round ${round + 1} ${scenario.id}: ${Math.round(m.rps)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms`)
+    }
+  }
+  return results.map((r) => ({ ...r, median: medianOf(r.rounds) }))
+}
+
+async function memoryOf (servers: Servers, boot: Map<Stack, number>, peaks: Map<Stack, number>): Promise<Memory> {
+  const memory = { gateways: {}, coresEndMb: {} } as Memory
+  for (const stack of STACKS) {
+    memory.gateways[stack] = { bootMb: (boot.get(stack) ?? 0) / MB, peakMb: (peaks.get(stack) ?? 0) / MB }
+    memory.coresEndMb[stack] = await servers[stack].direct.rss() / MB
+  }
+  return memory
+}
+
+function problemsOf (mode: string, results: ScenarioResult[]): string[] {
+  return results.flatMap((r) => r.rounds.flatMap((m, i) => m.errors > 0 || m.non2xx > 0
+    ? [`${mode} ${r.id} round ${i + 1}: ${m.errors} errors, ${m.non2xx} non-2xx`]
+    : []))
+}
+
+/**
+ * One whole run: the servers in their own processes, every scenario closed loop then at a fixed
+ * rate, the synthetic chain lengths, the in-process microbenchmark, and the targets. Every child is
+ * stopped and the temp directory removed, whatever happens.
+ */
+export async function runBench ({ quick = false, log = () => {} }: BenchOptions = {}): Promise<BenchResults> {
+  const settings = quick ? QUICK : FULL
+  // Read before the servers load the code: the tree may change while the run goes on.
+  const source = sourceInfo()
+  const group = new ProcessGroup()
+  const workDir = await mkdtemp(join(tmpdir(), 'evergate-bench-'))
+  try {
+    await mkdir(join(workDir, 'synthetic'))
+    const bundle = await writeSyntheticBundle(join(workDir, 'synthetic'), Math.max(...settings.chainLengths))
+    log('starting two cores, each with @fastify/http-proxy and evergate in front, every server in its own process')
+    const servers = await startServers(group, workDir, bundle)
+    const demo = demoScenarios()
+    const chains = chainScenarios(bundle, settings.chainLengths)
+    const all = [...demo, ...chains]
+    for (const scenario of all) await preflight(servers[scenario.stack][scenario.via].url, scenario)
+    const boot = new Map<Stack, number>()
+    for (const stack of STACKS) boot.set(stack, await servers[stack].evergate.rss())
+
+    const run: Run = { servers, settings, peaks: new Map(), log }
+
+    const { connections, prerollSeconds } = settings
+    const closed: Measure = (url, s) =>
+      closedLoop(url, [s.request], { connections, prerollSeconds, seconds: settings.closedSeconds })
+    log(`closed loop: ${settings.rounds} rounds of ${settings.closedSeconds} s, ${connections} connections`)
+    const closedLoopResults = await interleave(run, all, closed)
+
+    const peak = closedLoopResults.find((r) => r.id === 'evergate 3.0.0 GET /articles')?.median.rps ?? 0
+    const rate = Math.max(1, Math.round(peak * settings.rateFraction))
+    const fixed: Measure = (url, s) => fixedRate(url, s.request,
+      { rate, prerollSeconds, seconds: settings.fixedSeconds, connections: settings.fixedConnections })
+    log(`fixed rate: ${rate} req/s, ${settings.rounds} rounds of ${settings.fixedSeconds} s`)
+    const fixedResults = await interleave(run, demo, fixed)
+
+    log('in-process microbenchmark of the chain steps')
+    const micro = await microbench(bundle, settings.chainLengths, settings.microIterations)
+
+    const memory = await memoryOf(servers, boot, run.peaks)
+    const problems = [...problemsOf('closed loop', closedLoopResults), ...problemsOf('fixed rate', fixedResults)]
+    const results: Omit<BenchResults, 'targets'> = {
+      date: new Date().toISOString(),
+      quick,
+      machine: machineInfo(),
+      source,
+      settings,
+      closedLoop: closedLoopResults,
+      fixedRate: { rate, scenarios: fixedResults },
+      micro,
+      memory,
+      problems,
+      valid: problems.length === 0
+    }
+    return { ...results, targets: evaluateTargets(results) }
+  } finally {
+    await group.stopAll()
+    await rm(workDir, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,128 @@
+import { fork, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+
+export type Role = 'core' | 'synthetic-core' | 'proxy' | 'evergate'
+
+export type ParentMessage =
+  | { type: 'rss' }
+  | { type: 'profile-start' }
+  | { type: 'profile-stop', file: string }
+  | { type: 'stop' }
+export type ServerMessage =
+  | { type: 'ready', port: number }
+  | { type: 'rss', rss: number }
+  | { type: 'profile-started' }
+  | { type: 'profile-written' }
+
+export interface ServerProcess {
+  readonly role: Role
+  readonly pid: number
+  readonly url: string
+  /** Resident set size in bytes, as the process itself reads it. */
+  rss (): Promise<number>
+  /** Starts the V8 CPU profiler in the server, so that boot and warm-up can stay out of the profile. */
+  startProfile (): Promise<void>
+  /** Stops it and has the server write the profile (.cpuprofile, for DevTools) to `file`. */
+  stopProfile (file: string): Promise<void>
+  stop (): Promise<void>
+}
+
+export interface StartOptions {
+  /** Where a proxy or a gateway forwards to. */
+  upstream?: string
+  /** A gateway's bundle module (file URL); the demo's versions/ when absent. */
+  bundle?: string
+  /** Extra environment for the child. */
+  env?: Record<string, string>
+}
+
+// Forked children inherit execArgv: compiled, the parent runs dist/bench/*.js with no loader;
+// under tap it runs bench/*.ts with tap's TypeScript loader, and so will the child.
+const ENTRY = new URL(import.meta.url.endsWith('.ts') ? './server.ts' : './server.js', import.meta.url)
+const READY_TIMEOUT_MS = 60_000
+const STOP_TIMEOUT_MS = 5_000
+
+function waitForReady (child: ChildProcess, role: Role): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`${role} did not start within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS)
+    function onMessage (message: ServerMessage) {
+      if (message.type !== 'ready') return
+      cleanup()
+      resolve(message.port)
+    }
+    function onExit (code: number | null, signal: NodeJS.Signals | null) {
+      fail(new Error(`${role} exited before listening (code ${code}, signal ${signal})`))
+    }
+    function fail (err: Error) {
+      cleanup()
+      reject(err)
+    }
+    function cleanup () {
+      clearTimeout(timer)
+      child.off('message', onMessage)
+      child.off('exit', onExit)
+    }
+    child.on('message', onMessage)
+    child.on('exit', onExit)
+  })
+}
+
+async function stopChild (child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = once(child, 'exit')
+  const kill = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
+  if (child.connected) child.send({ type: 'stop' } satisfies ParentMessage)
+  else child.kill('SIGKILL')
+  await exited
+  clearTimeout(kill)
+}
+
+/** Sends a message and resolves with the first reply of the given type. */
+function ask<T extends ServerMessage['type']> (child: ChildProcess, message: ParentMessage, reply: T): Promise<Extract<ServerMessage, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    function onMessage (answer: ServerMessage) {
+      if (answer.type !== reply) return
+      child.off('message', onMessage)
+      resolve(answer as Extract<ServerMessage, { type: T }>)
+    }
+    child.on('message', onMessage)
+    child.send(message, (err) => {
+      if (err !== null) {
+        child.off('message', onMessage)
+        reject(err)
+      }
+    })
+  })
+}
+
+/**
+ * Every server of a run. A child is tracked from the moment it is forked, so stopAll() also ends
+ * one that is still booting when another fails.
+ */
+export class ProcessGroup {
+  readonly #children = new Set<ChildProcess>()
+
+  async start (role: Role, options: StartOptions = {}): Promise<ServerProcess> {
+    const args = [role, options.upstream, options.bundle].filter((a) => a !== undefined)
+    const child = fork(ENTRY, args, {
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+    })
+    this.#children.add(child)
+    child.once('exit', () => this.#children.delete(child))
+    const port = await waitForReady(child, role)
+    return {
+      role,
+      pid: child.pid as number,
+      url: `http://127.0.0.1:${port}`,
+      rss: async () => (await ask(child, { type: 'rss' }, 'rss')).rss,
+      startProfile: async () => { await ask(child, { type: 'profile-start' }, 'profile-started') },
+      stopProfile: async (file) => { await ask(child, { type: 'profile-stop', file }, 'profile-written') },
+      stop: () => stopChild(child)
+    }
+  }
+
+  async stopAll (): Promise<void> {
+    await Promise.all([...this.#children].map(stopChild))
+  }
+}

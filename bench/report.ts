@@ -1,0 +1,206 @@
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { availableParallelism, cpus, totalmem } from 'node:os'
+import type { BenchResults, ScenarioResult } from './harness.js'
+import type { Measurement } from './load.js'
+
+export interface Machine {
+  nproc: number
+  memoryGb: number
+  node: string
+  cpu: string
+  platform: string
+}
+
+export interface Source {
+  /** The commit measured, and what in the served code differed from it. */
+  commit: string | null
+  dirty: string[]
+}
+
+export interface TargetResult {
+  name: string
+  target: string
+  actual: string
+  pass: boolean
+}
+
+function cpuModel (): string {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'))
+    if (line !== undefined) return line.slice(line.indexOf(':') + 1).trim()
+  } catch {}
+  return cpus()[0]?.model ?? 'unknown'
+}
+
+export function machineInfo (): Machine {
+  return {
+    nproc: availableParallelism(),
+    memoryGb: Math.round(totalmem() / 1024 ** 3 * 10) / 10,
+    node: process.version,
+    cpu: cpuModel(),
+    platform: `${process.platform} ${process.arch}`
+  }
+}
+
+function git (args: string[]): string | null {
+  try {
+    return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trimEnd()
+  } catch {
+    return null
+  }
+}
+
+/** Figures only mean something next to the code they measured, which may not be committed yet. */
+export function sourceInfo (): Source {
+  const status = git(['status', '--porcelain', '--', 'src', 'versions', 'contracts', 'demo', 'package.json'])
+  return {
+    commit: git(['rev-parse', '--short', 'HEAD']),
+    dirty: status === null || status === '' ? [] : status.split('\n').map((l) => l.slice(3))
+  }
+}
+
+type Results = Omit<BenchResults, 'targets'>
+
+const byId = (list: ScenarioResult[], id: string) => list.find((r) => r.id === id)
+
+function baselinesOf (list: ScenarioResult[], group: string) {
+  return { proxy: byId(list, `http-proxy ${group}`)?.median, direct: byId(list, `direct ${group}`)?.median }
+}
+
+const ratio = (a: number, b: number | undefined) => b === undefined || b === 0 ? NaN : a / b
+const x = (value: number) => Number.isFinite(value) ? `${value.toFixed(2)}×` : '–'
+const ms = (value: number) => value.toFixed(2)
+const int = (value: number) => Math.round(value).toLocaleString('en-GB')
+
+function target (name: string, wanted: string, actual: string, pass: boolean): TargetResult {
+  return { name, target: wanted, actual, pass }
+}
+
+/** The targets of the performance issue, each judged on ratios measured in the same run. */
+export function evaluateTargets (results: Results): TargetResult[] {
+  const closed = results.closedLoop
+  const fixed = results.fixedRate.scenarios
+  const proxy = baselinesOf(closed, 'GET /articles').proxy
+  const head = byId(closed, 'evergate 3.0.0 GET /articles')?.median
+  const full = byId(closed, 'evergate 1.0.0 GET /articles')?.median
+  const out: TargetResult[] = []
+
+  if (head !== undefined && proxy !== undefined) {
+    const r = ratio(head.rps, proxy.rps)
+    out.push(target('head client throughput vs @fastify/http-proxy', '≥ 1.25×', x(r), r >= 1.25))
+    out.push(target('head client p99 vs @fastify/http-proxy (closed loop)', `≤ ${ms(proxy.p99)} ms`, `${ms(head.p99)} ms`, head.p99 <= proxy.p99))
+  }
+  if (full !== undefined && proxy !== undefined) {
+    const r = ratio(full.rps, proxy.rps)
+    out.push(target('1.0.0 client (full demo chain) throughput vs @fastify/http-proxy', '≥ 0.9×', x(r), r >= 0.9))
+  }
+
+  const longest = results.micro.at(-1)
+  if (longest?.usPerStep != null) {
+    out.push(target(`cost of one more body-touching change, in process, ~1.5 KB (N = ${longest.changes})`,
+      '≤ 2 µs', `${longest.usPerStep.toFixed(2)} µs`, longest.usPerStep <= 2))
+  }
+  const chains = closed.filter((r) => r.changes !== undefined)
+  const one = chains.find((r) => r.changes === 1)?.median
+  const most = chains.at(-1)
+  if (one !== undefined && most !== undefined && most.changes !== 1) {
+    const r = ratio(most.median.rps, one.rps)
+    out.push(target(`${most.changes} changes vs 1 change, throughput`, '≥ 0.8×', x(r), r >= 0.8))
+  }
+
+  for (const r of fixed.filter((s) => s.via === 'evergate')) {
+    const direct = baselinesOf(fixed, r.group).direct
+    if (direct === undefined) continue
+    const note = saturated(r.median, results.fixedRate.rate) ? ' (could not keep the rate)' : ''
+    out.push(target(`fixed rate: ${r.id} p99 vs direct`, `≤ ${ms(direct.p99 + 1)} ms`, `${ms(r.median.p99)} ms${note}`, r.median.p99 <= direct.p99 + 1))
+  }
+
+  const rss = results.memory.gateways.demo.peakMb
+  out.push(target('gateway RSS under load (demo bundle, peak)', '≤ 150 MB', `${rss.toFixed(1)} MB`, rss <= 150))
+  return out
+}
+
+/** A scenario whose server fell behind the fixed rate: its queue, not its service time, is measured. */
+function saturated (m: Measurement, rate: number): boolean {
+  return m.rps < rate * 0.97
+}
+
+function row (cells: Array<string | number>): string {
+  return `| ${cells.join(' | ')} |`
+}
+
+/** Every scenario, each figure also as a ratio to http-proxy and to direct on the same request. */
+function scenarioTable (list: ScenarioResult[], rate?: number): string[] {
+  const head = ['scenario', 'req/s', 'vs proxy', 'vs direct', 'p50 ms', 'vs proxy', 'vs direct', 'p99 ms', 'vs proxy', 'vs direct', 'errors', 'non-2xx']
+  if (rate !== undefined) head.push('send lag p99 ms')
+  const lines = [row(head), row(head.map(() => '---'))]
+  for (const r of list) {
+    const { proxy, direct } = baselinesOf(list, r.group)
+    const m = r.median
+    const vs = (key: keyof Pick<Measurement, 'rps' | 'p50' | 'p99'>) => [x(ratio(m[key], proxy?.[key])), x(ratio(m[key], direct?.[key]))]
+    const rps = rate !== undefined && saturated(m, rate) ? `${int(m.rps)} (saturated)` : int(m.rps)
+    const cells = [r.id, rps, ...vs('rps'), ms(m.p50), ...vs('p50'), ms(m.p99), ...vs('p99'), m.errors, m.non2xx]
+    if (rate !== undefined) cells.push(ms(m.sendLagP99 ?? NaN))
+    lines.push(row(cells))
+  }
+  return lines
+}
+
+function chainTable (results: Results): string[] {
+  const chains = results.closedLoop.filter((r) => r.changes !== undefined)
+  const rpsAt = (n: number) => chains.find((r) => r.changes === n)?.median.rps
+  const lines = [
+    row(['changes', 'req/s', 'vs 0 changes', 'vs 1 change', 'in process µs/response', 'µs per change']),
+    row(Array(6).fill('---'))
+  ]
+  for (const r of chains) {
+    const micro = results.micro.find((p) => p.changes === r.changes)
+    lines.push(row([r.changes ?? 0, int(r.median.rps), x(ratio(r.median.rps, rpsAt(0))), x(ratio(r.median.rps, rpsAt(1))),
+      micro === undefined ? '–' : micro.usPerResponse.toFixed(2),
+      micro?.usPerStep == null ? '–' : micro.usPerStep.toFixed(2)]))
+  }
+  return lines
+}
+
+/** The run as Markdown: validity first, then the tables and the targets. */
+export function renderMarkdown (results: BenchResults): string {
+  const { machine, source, settings, memory } = results
+  const lines = [
+    results.valid
+      ? '**VALID run**: zero errors and zero non-2xx responses.'
+      : `**INVALID run**: ${results.problems.length} problem(s):\n${results.problems.map((p) => `- ${p}`).join('\n')}`,
+    '',
+    `${results.date} · ${machine.nproc} CPUs (${machine.cpu}) · ${machine.memoryGb} GB · Node ${machine.node} · ${machine.platform}`,
+    `source ${source.commit ?? 'unknown'}${source.dirty.length > 0 ? ` + uncommitted changes in ${source.dirty.join(', ')}` : ''}`,
+    `${settings.rounds} interleaved rounds, medians · closed loop ${settings.closedSeconds} s × ${settings.connections} connections · fixed rate ${settings.fixedSeconds} s`,
+    '',
+    `### Closed loop (peak throughput, ${settings.connections} connections, pipelining 1)`,
+    '',
+    ...scenarioTable(results.closedLoop),
+    '',
+    `### Fixed rate: ${int(results.fixedRate.rate)} req/s (${settings.rateFraction} × evergate's head-client peak), latency from when each request was due`,
+    '',
+    ...scenarioTable(results.fixedRate.scenarios, results.fixedRate.rate),
+    '',
+    'Send lag: how late the load generator itself sent (it shares the CPUs); it is part of every latency in this table.',
+    'Saturated: the server could not keep the rate, so its latencies are mostly time spent queued.',
+    '',
+    '### Chain length (synthetic bundle, GET /item above: ~1.5 KB body, one field converted per change)',
+    '',
+    ...chainTable(results),
+    '',
+    '### Memory (RSS)',
+    '',
+    ...Object.entries(memory.gateways).map(([stack, g]) =>
+      `- evergate (${stack}): ${g.bootMb.toFixed(1)} MB after boot, ${g.peakMb.toFixed(1)} MB peak under load`),
+    `- cores at the end: ${Object.entries(memory.coresEndMb).map(([stack, mb]) => `${stack} ${mb.toFixed(1)} MB`).join(', ')}`,
+    '',
+    '### Targets',
+    '',
+    row(['', 'target', 'wanted', 'measured']),
+    row(Array(4).fill('---')),
+    ...results.targets.map((t) => row([t.pass ? 'PASS' : 'MISS', t.name, t.target, t.actual]))
+  ]
+  return lines.join('\n') + '\n'
+}

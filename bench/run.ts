@@ -1,0 +1,59 @@
+// `npm run bench`: the benchmark of the performance issue. See bench/README.md.
+//
+//   node dist/bench/run.js            the full run; writes bench/results/<date>.json
+//   node dist/bench/run.js --quick    a second per scenario, one round; writes nothing
+//   node dist/bench/run.js --soak     drives the gateway for 5 minutes and reports the RSS trend
+//   node dist/bench/run.js --profile  a CPU profile of the gateway per scenario (and of the proxy)
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { runBench } from './harness.js'
+import { runProfile } from './profile.js'
+import { renderMarkdown } from './report.js'
+import { runSoak } from './soak.js'
+
+// Compiled, this file runs from dist/bench/; the results belong in the source tree's bench/.
+const RESULTS = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './results/' : '../../bench/results/', import.meta.url))
+const today = () => new Date().toISOString().slice(0, 10)
+const log = (line: string) => { console.error(line) }
+
+async function save (name: string, data: unknown): Promise<string> {
+  await mkdir(RESULTS, { recursive: true })
+  const file = join(RESULTS, name)
+  await writeFile(file, JSON.stringify(data, null, 2) + '\n')
+  return file
+}
+
+async function bench (quick: boolean): Promise<void> {
+  const results = await runBench({ quick, log })
+  console.log(renderMarkdown(results))
+  if (!quick) log(`written to ${await save(`${today()}.json`, results)}`)
+  if (!results.valid) process.exitCode = 1
+}
+
+async function soak (): Promise<void> {
+  const results = await runSoak({ log })
+  console.log(`RSS slope after the first minute: ${results.slopeMbPerMinute.toFixed(2)} MB/min ` +
+    `(${results.samples[0].rssMb.toFixed(1)} MB -> ${results.samples.at(-1)?.rssMb.toFixed(1)} MB over ${results.minutes} min, ` +
+    `${Math.round(results.load.rps)} req/s, ${results.load.errors} errors, ${results.load.non2xx} non-2xx)`)
+  log(`written to ${await save(`${today()}-soak.json`, results)}`)
+  if (results.load.errors > 0 || results.load.non2xx > 0) process.exitCode = 1
+}
+
+async function profile (): Promise<void> {
+  await mkdir(RESULTS, { recursive: true })
+  for (const summary of await runProfile({ dir: RESULTS, log })) {
+    console.log(`\n## ${summary.scenario}: ${Math.round(summary.rps)} req/s under the profiler\n${summary.file}\n`)
+    console.log(summary.byArea.slice(0, 12).map((a) => `${a.pct.toFixed(1).padStart(5)}%  ${a.area}`).join('\n'))
+    console.log('\n  self  total  function')
+    console.log(summary.top.map((h) => `${h.selfPct.toFixed(1).padStart(5)}% ${h.totalPct.toFixed(1).padStart(5)}%  ${h.name}`).join('\n'))
+  }
+}
+
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean' }, soak: { type: 'boolean' }, profile: { type: 'boolean' } }
+})
+if (values.soak === true) await soak()
+else if (values.profile === true) await profile()
+else await bench(values.quick === true)

@@ -1,0 +1,121 @@
+// One bench server in its own process, forked by processes.ts, so that no server shares an event
+// loop with the load generator or with another server.
+//
+//   server.js <role> [upstream URL] [bundle module URL]
+//
+// It reports its port over IPC once listening, answers RSS and profiler requests, and exits on
+// `stop` or when the parent goes away (the IPC channel closes), so no server outlives a crashed run.
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Session } from 'node:inspector/promises'
+import type { FastifyInstance } from 'fastify'
+import type { ServerMessage, ParentMessage, Role } from './processes.js'
+
+async function buildCore (): Promise<FastifyInstance> {
+  const { buildCore } = await import('../demo/core.js')
+  const app = buildCore()
+  await boundBookmarks(app)
+  return app
+}
+
+/**
+ * The demo core keeps every bookmark POSTed, and a run POSTs millions: its heap, and with it the
+ * cost of its collections, would grow all run long and slow every later scenario down. GET
+ * /bookmarks hands out the array itself, so the bench keeps hold of it and empties it every
+ * second. What a POST costs the core is unchanged; only what it retains is bounded. The hook stays
+ * on every route (Fastify cannot add it to one after the fact) but costs one comparison per response.
+ */
+async function boundBookmarks (app: FastifyInstance): Promise<void> {
+  let bookmarks: unknown[] | undefined
+  app.addHook('preSerialization', (request, _reply, payload, done) => {
+    if (bookmarks === undefined && request.url === '/bookmarks') bookmarks = payload as unknown[]
+    done(null, payload)
+  })
+  await app.inject('/bookmarks')
+  const held = bookmarks
+  if (!Array.isArray(held)) throw new Error('GET /bookmarks of the demo core no longer answers with its array')
+  setInterval(() => { held.length = 0 }, 1000).unref()
+}
+
+async function buildProxy (upstream: string): Promise<FastifyInstance> {
+  const [{ default: Fastify }, { default: httpProxy }] = await Promise.all([
+    import('fastify'), import('@fastify/http-proxy')
+  ])
+  const app = Fastify({ logger: false })
+  await app.register(httpProxy, { upstream })
+  return app
+}
+
+async function buildEvergate (coreUrl: string, bundleUrl: string | undefined): Promise<FastifyInstance> {
+  const [{ buildApp }, { loadConfig }] = await Promise.all([import('../src/app.js'), import('../src/config.js')])
+  const { default: bundle } = bundleUrl === undefined
+    ? await import('../versions/index.js')
+    : await import(bundleUrl) as typeof import('../versions/index.js')
+  // The environment passes through, so `EVERGATE_...=x npm run bench` measures another setting.
+  // Without DATABASE_URL each gateway gets an embedded database of its own: two processes must
+  // never open one PGlite folder.
+  const dataDir = await mkdtemp(join(tmpdir(), 'evergate-bench-data-'))
+  const config = loadConfig({ EVERGATE_DATA_DIR: dataDir, ...process.env, CORE_URL: coreUrl, LOG_LEVEL: 'silent' })
+  return await buildApp({ config, bundle })
+}
+
+async function buildSyntheticCore (): Promise<FastifyInstance> {
+  const [{ default: Fastify }, { syntheticHeadBody }] = await Promise.all([import('fastify'), import('./synthetic.js')])
+  // Serialised once: the synthetic core must cost next to nothing, so the gateway is what is measured.
+  const body = JSON.stringify(syntheticHeadBody())
+  const app = Fastify({ logger: false })
+  app.get('/item', async (_request, reply) => reply.type('application/json; charset=utf-8').send(body))
+  return app
+}
+
+function build (role: Role, upstream: string | undefined, bundleUrl: string | undefined): Promise<FastifyInstance> {
+  switch (role) {
+    case 'core': return buildCore()
+    case 'synthetic-core': return buildSyntheticCore()
+    case 'proxy': return buildProxy(upstream as string)
+    case 'evergate': return buildEvergate(upstream as string, bundleUrl)
+  }
+}
+
+function send (message: ServerMessage): void {
+  process.send?.(message)
+}
+
+const [role, upstream, bundleUrl] = process.argv.slice(2) as [Role, string | undefined, string | undefined]
+const app = await build(role, upstream, bundleUrl)
+await app.listen({ port: 0, host: '127.0.0.1' })
+
+const profiler = new Session()
+
+async function onMessage (message: ParentMessage): Promise<void> {
+  switch (message.type) {
+    case 'rss':
+      return send({ type: 'rss', rss: process.memoryUsage.rss() })
+    case 'profile-start':
+      profiler.connect()
+      await profiler.post('Profiler.enable')
+      await profiler.post('Profiler.start')
+      return send({ type: 'profile-started' })
+    case 'profile-stop': {
+      const { profile } = await profiler.post('Profiler.stop')
+      profiler.disconnect()
+      await writeFile(message.file, JSON.stringify(profile))
+      return send({ type: 'profile-written' })
+    }
+    case 'stop':
+      await app.close()
+      process.exit(0)
+  }
+}
+
+process.on('disconnect', () => process.exit(0))
+process.on('message', (message: ParentMessage) => {
+  // A server that cannot answer its parent is of no use to the run: the parent sees it exit.
+  onMessage(message).catch((err) => {
+    console.error(err)
+    process.exit(1)
+  })
+})
+const address = app.server.address()
+send({ type: 'ready', port: typeof address === 'object' && address !== null ? address.port : 0 })

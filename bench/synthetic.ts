@@ -1,0 +1,159 @@
+// A synthetic bundle whose only route, GET /item, changes once per contract version: each change
+// converts one field of a ~1.5 KB body (amount_k_cents -> amount_k in pounds), so a client N
+// versions behind head runs exactly N body-touching steps. It shows how cost grows with chain length.
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { buildPlans, loadBundle, type BundleSource, type Chain, type ResponseContext } from '../src/engine/index.js'
+import { reject, runChain } from '../src/gateway/run-chain.js'
+
+/** Fields the body carries, whatever the chain length, so that every length sees the same body. */
+const AMOUNTS = 20
+const BODY_BYTES = 1536
+
+// The generated modules import the engine by absolute URL: they live in a temp directory, where
+// no relative path or package name reaches this project. Under tap's loader that is the .ts source.
+const ENGINE = new URL(import.meta.url.endsWith('.ts') ? '../src/engine/index.ts' : '../src/engine/index.js', import.meta.url).href
+
+/** What the synthetic core answers: head's item, padded to about 1.5 KB of JSON. */
+export function syntheticHeadBody (): Record<string, unknown> {
+  const item: Record<string, unknown> = {
+    id: 'itm_000001',
+    title: 'A synthetic item for measuring adapter chains',
+    description: '',
+    tags: ['alpha', 'beta', 'gamma', 'delta'],
+    author: { id: 'usr_1', name: 'Ada Lovelace', email: 'ada@pulse.example' },
+    created_at: '2026-06-30T08:30:00.000Z',
+    updated_at: '2026-07-01T10:15:00.000Z'
+  }
+  for (let k = 1; k <= AMOUNTS; k++) item[`amount_${k}_cents`] = 1000 + k * 37
+  const filler = 'Every field is read, copied and written back by each step, as a real migration would. '
+  const missing = BODY_BYTES - JSON.stringify(item).length
+  item.description = filler.repeat(Math.ceil(missing / filler.length)).slice(0, Math.max(0, missing))
+  return item
+}
+
+export interface SyntheticBundle {
+  /** File URL of the bundle module (its default export is the BundleSource). */
+  readonly url: string
+  readonly changes: number
+  /** The app version of a client `n` changes behind head. */
+  clientVersion (n: number): string
+}
+
+const versionOf = (major: number) => `${major}.0.0`
+
+function contractsModule (changes: number): string {
+  return `import { defineContract, deriveContract } from ${JSON.stringify(ENGINE)}
+
+// Every version has the same route table: only the body of GET /item differs, and response
+// schemas are not used at run time.
+const routes = { 'GET /item': { responses: { 200: { type: 'object' } } } }
+export const head = defineContract({
+  version: ${JSON.stringify(versionOf(changes + 1))},
+  error: { type: 'object' },
+  routes,
+  formatError: ({ code, message }) => ({ error: { code, message } })
+})
+export const contracts = [head]
+for (let major = ${changes}; major >= 1; major--) contracts.unshift(deriveContract(contracts[0], { version: major + '.0.0' }))
+export const contract = (version) => contracts.find((c) => c.version === version)
+`
+}
+
+/** Change k: contract k+1.0.0 sends amount_k in cents, k.0.0 had it in pounds. */
+function changeModule (k: number): string {
+  return `import { defineChange } from ${JSON.stringify(ENGINE)}
+import { contract } from '../../contracts.mjs'
+
+export default defineChange(contract(${JSON.stringify(versionOf(k))}), contract(${JSON.stringify(versionOf(k + 1))}), {
+  description: 'amount_${k} is in cents',
+  routes: ({ route }) => [
+    route('GET /item', { response: { 200: ({ amount_${k}_cents, ...item }) => ({ ...item, amount_${k}: amount_${k}_cents / 100 }) } })
+  ]
+})
+`
+}
+
+const BUNDLE_MODULE = `import { fileURLToPath } from 'node:url'
+import { defineBundle } from ${JSON.stringify(ENGINE)}
+import { contracts } from './contracts.mjs'
+
+export default defineBundle({ contracts, changesDir: fileURLToPath(new URL('./versions/', import.meta.url)) })
+`
+
+/** Writes a bundle of `changes` versions after the oldest into `dir` (a temp directory). */
+export async function writeSyntheticBundle (dir: string, changes: number): Promise<SyntheticBundle> {
+  if (changes > AMOUNTS) throw new Error(`at most ${AMOUNTS} changes: the body has ${AMOUNTS} amounts`)
+  await mkdir(join(dir, 'versions'), { recursive: true })
+  await writeFile(join(dir, 'contracts.mjs'), contractsModule(changes))
+  await writeFile(join(dir, 'bundle.mjs'), BUNDLE_MODULE)
+  for (let k = 1; k <= changes; k++) {
+    const folder = join(dir, 'versions', versionOf(k + 1))
+    await mkdir(folder, { recursive: true })
+    await writeFile(join(folder, `amount-${k}-in-cents.mjs`), changeModule(k))
+  }
+  return {
+    url: pathToFileURL(join(dir, 'bundle.mjs')).href,
+    changes,
+    clientVersion: (n) => versionOf(changes + 1 - n)
+  }
+}
+
+export interface MicroPoint {
+  changes: number
+  /** One parse, the chain and one serialisation, in microseconds (median of the repeats). */
+  usPerResponse: number
+  /** (t(N) - t(0)) / N; null for N = 0. */
+  usPerStep: number | null
+}
+
+async function responseChains (bundle: SyntheticBundle, lengths: readonly number[]): Promise<Map<number, Chain>> {
+  const { default: source } = await import(bundle.url) as { default: BundleSource }
+  const plans = buildPlans(await loadBundle(source))
+  const chains = new Map<number, Chain>()
+  for (const n of lengths) {
+    const plan = plans.contracts.find((c) => c.version === bundle.clientVersion(n))?.routes.find((r) => r.route === 'GET /item')
+    if (plan === undefined) throw new Error(`the synthetic bundle has no client ${n} changes behind head`)
+    chains.set(n, plan.responseChain(200) ?? [])
+  }
+  return chains
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+
+/**
+ * Times what the gateway does with a translated body, in process: JSON.parse, the steps of a
+ * client N changes behind head, JSON.stringify. Lengths are interleaved within each repeat, so
+ * that drift (JIT, GC, CPU frequency) spreads over all of them.
+ */
+export async function microbench (bundle: SyntheticBundle, lengths: readonly number[], iterations: number, repeats = 5): Promise<MicroPoint[]> {
+  if (!lengths.includes(0)) throw new Error('the microbenchmark needs N = 0, the baseline of every other length')
+  const chains = await responseChains(bundle, lengths)
+  const text = JSON.stringify(syntheticHeadBody())
+  const ctx: ResponseContext = {
+    status: 200,
+    request: { params: {}, query: {}, headers: {}, appVersion: null, platform: null },
+    reject
+  }
+  let sink = 0
+  const once = (chain: Chain) => { sink += JSON.stringify(runChain(chain, JSON.parse(text), ctx)).length }
+  const batch = (chain: Chain) => {
+    const start = performance.now()
+    for (let i = 0; i < iterations; i++) once(chain)
+    return (performance.now() - start) * 1000 / iterations
+  }
+
+  for (const chain of chains.values()) for (let i = 0; i < iterations / 4; i++) once(chain)
+  const samples = new Map<number, number[]>(lengths.map((n) => [n, []]))
+  for (let r = 0; r < repeats; r++) {
+    for (const [n, chain] of chains) samples.get(n)?.push(batch(chain))
+  }
+  if (sink === 0) throw new Error('the microbenchmark serialised nothing')
+
+  const base = median(samples.get(0) ?? [])
+  return lengths.map((n) => {
+    const us = median(samples.get(n) ?? [])
+    return { changes: n, usPerResponse: us, usPerStep: n === 0 ? null : (us - base) / n }
+  })
+}

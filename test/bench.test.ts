@@ -1,0 +1,100 @@
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import t, { type Test } from 'tap'
+import { request } from 'undici'
+import { QUICK, runBench, type ScenarioResult } from '../bench/harness.js'
+import { demoScenarios } from '../bench/load.js'
+import { ProcessGroup } from '../bench/processes.js'
+import { renderMarkdown } from '../bench/report.js'
+
+// Keeps the benchmark harness working: one quick run, checked for shape only. Speed is never
+// asserted here; that is what `npm run bench` and its targets are for.
+
+t.setTimeout(120_000)
+
+const resultsDir = new URL('../bench/results/', import.meta.url)
+const listResults = () => readdir(resultsDir).catch(() => [])
+
+const before = await listResults()
+const results = await runBench({ quick: true })
+
+function measured (t: Test, list: ScenarioResult[], ids: string[]) {
+  t.same(list.map((r) => r.id), ids, 'every scenario, in order')
+  for (const r of list) {
+    t.equal(r.rounds.length, QUICK.rounds, `${r.id}: one measurement per round`)
+    for (const key of ['rps', 'p50', 'p99', 'requests'] as const) {
+      t.ok(Number.isFinite(r.median[key]) && r.median[key] > 0, `${r.id}: ${key} is a positive number`)
+    }
+    t.equal(r.median.errors, 0, `${r.id}: no errors`)
+    t.equal(r.median.non2xx, 0, `${r.id}: no non-2xx`)
+  }
+}
+
+const demoIds = demoScenarios().map((s) => s.id)
+const chainIds = ['direct GET /item', 'http-proxy GET /item', ...QUICK.chainLengths.map((n) => `evergate chain ${n}`)]
+
+t.test('the run is valid: zero errors and zero non-2xx', async (t) => {
+  t.same(results.problems, [])
+  t.equal(results.valid, true)
+})
+
+t.test('closed loop: every demo scenario and chain length', async (t) => {
+  measured(t, results.closedLoop, [...demoIds, ...chainIds])
+})
+
+t.test('fixed rate: every demo scenario, at a positive rate', async (t) => {
+  t.ok(results.fixedRate.rate > 0)
+  measured(t, results.fixedRate.scenarios, demoIds)
+  for (const r of results.fixedRate.scenarios) t.ok(Number.isFinite(r.median.sendLagP99), `${r.id}: send lag`)
+})
+
+t.test('the microbenchmark times every chain length', async (t) => {
+  t.same(results.micro.map((p) => p.changes), QUICK.chainLengths)
+  for (const p of results.micro) {
+    t.ok(Number.isFinite(p.usPerResponse) && p.usPerResponse > 0, `N = ${p.changes}: µs per response`)
+    t.ok(p.changes === 0 ? p.usPerStep === null : Number.isFinite(p.usPerStep), `N = ${p.changes}: µs per step`)
+  }
+})
+
+t.test('memory and machine are recorded', async (t) => {
+  for (const stack of ['demo', 'synthetic'] as const) {
+    const { bootMb, peakMb } = results.memory.gateways[stack]
+    for (const mb of [bootMb, peakMb, results.memory.coresEndMb[stack]]) t.ok(Number.isFinite(mb) && mb > 0, stack)
+  }
+  t.ok(results.machine.nproc > 0)
+  t.match(results.machine.node, /^v\d+/)
+})
+
+t.test('every target is judged, PASS or MISS', async (t) => {
+  t.ok(results.targets.length >= 6)
+  for (const target of results.targets) t.type(target.pass, 'boolean', target.name)
+})
+
+t.test('the report names every scenario and target', async (t) => {
+  const report = renderMarkdown(results)
+  t.match(report, /^\*\*VALID run\*\*/)
+  for (const id of [...demoIds, ...chainIds]) t.ok(report.includes(id), id)
+  for (const target of results.targets) t.ok(report.includes(target.name), target.name)
+})
+
+t.test('a server that cannot boot fails its start instead of hanging the run', async (t) => {
+  const group = new ProcessGroup()
+  t.teardown(() => group.stopAll())
+  await t.rejects(group.start('proxy'), /proxy exited before listening/)
+})
+
+t.test('a server profiles itself on demand (npm run bench -- --profile)', async (t) => {
+  const group = new ProcessGroup()
+  t.teardown(() => group.stopAll())
+  const server = await group.start('synthetic-core')
+  await server.startProfile()
+  for (let i = 0; i < 20; i++) await (await request(`${server.url}/item`)).body.dump()
+  const file = join(t.testdir(), 'core.cpuprofile')
+  await server.stopProfile(file)
+  const profile = JSON.parse(await readFile(file, 'utf8')) as { nodes: unknown[], samples: unknown[] }
+  t.ok(profile.nodes.length > 0 && Array.isArray(profile.samples))
+})
+
+t.test('a quick run writes nothing into bench/results', async (t) => {
+  t.same(await listResults(), before)
+})
