@@ -60,11 +60,13 @@ export interface ScenarioResult {
   rounds: Measurement[]
   /** Medians over the rounds; errors, non-2xx and requests are totals. */
   median: Measurement
+  /** Gateway scenarios: the gateway's highest RSS while this scenario ran, in MB. */
+  peakRssMb?: number
 }
 
 export interface Memory {
-  /** RSS in MB of each stack's gateway after boot, and its peak while under load. */
-  gateways: Record<Stack, { bootMb: number, peakMb: number }>
+  /** RSS in MB of each stack's gateway after boot, and its peak while under load (and under which scenario). */
+  gateways: Record<Stack, { bootMb: number, peakMb: number, peakDuring: string }>
   /** RSS in MB of each core at the end. */
   coresEndMb: Record<Stack, number>
 }
@@ -155,20 +157,19 @@ type Measure = (url: string, scenario: Scenario) => Promise<Measurement>
 interface Run {
   servers: Servers
   settings: Settings
-  /** Peak RSS in bytes of each stack's gateway, over every measured scenario. */
-  peaks: Map<Stack, number>
   log: (line: string) => void
 }
 
 /** Runs each scenario once per round, interleaved (A B C A B C), tracking the gateways' peak RSS. */
-async function interleave ({ servers, settings, peaks, log }: Run, scenarios: Scenario[], measure: Measure): Promise<ScenarioResult[]> {
-  const results = scenarios.map(({ id, stack, via, group, changes }) => ({ id, stack, via, group, changes, rounds: [] as Measurement[] }))
+async function interleave ({ servers, settings, log }: Run, scenarios: Scenario[], measure: Measure): Promise<ScenarioResult[]> {
+  const results = scenarios.map(({ id, stack, via, group, changes }) =>
+    ({ id, stack, via, group, changes, rounds: [] as Measurement[], peakRssMb: undefined as number | undefined }))
   for (let round = 0; round < settings.rounds; round++) {
     for (const [i, scenario] of scenarios.entries()) {
       const server = servers[scenario.stack][scenario.via]
-      const stopWatch = scenario.via === 'evergate' ? watchRss(server, settings.rssEveryMs) : () => 0
+      const stopWatch = scenario.via === 'evergate' ? watchRss(server, settings.rssEveryMs) : null
       const m = await measure(server.url, scenario)
-      peaks.set(scenario.stack, Math.max(peaks.get(scenario.stack) ?? 0, stopWatch()))
+      if (stopWatch !== null) results[i].peakRssMb = Math.max(results[i].peakRssMb ?? 0, stopWatch() / MB)
       results[i].rounds.push(m)
       log(`  round ${round + 1} ${scenario.id}: ${Math.round(m.rps)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms`)
     }
@@ -176,10 +177,13 @@ async function interleave ({ servers, settings, peaks, log }: Run, scenarios: Sc
   return results.map((r) => ({ ...r, median: medianOf(r.rounds) }))
 }
 
-async function memoryOf (servers: Servers, boot: Map<Stack, number>, peaks: Map<Stack, number>): Promise<Memory> {
+async function memoryOf (servers: Servers, boot: Map<Stack, number>, byMode: Record<string, ScenarioResult[]>): Promise<Memory> {
+  const measured = Object.entries(byMode).flatMap(([mode, list]) =>
+    list.flatMap((r) => r.peakRssMb === undefined ? [] : [{ stack: r.stack, during: `${mode}, ${r.id}`, mb: r.peakRssMb }]))
   const memory = { gateways: {}, coresEndMb: {} } as Memory
   for (const stack of STACKS) {
-    memory.gateways[stack] = { bootMb: (boot.get(stack) ?? 0) / MB, peakMb: (peaks.get(stack) ?? 0) / MB }
+    const top = measured.filter((m) => m.stack === stack).sort((a, b) => b.mb - a.mb)[0]
+    memory.gateways[stack] = { bootMb: (boot.get(stack) ?? 0) / MB, peakMb: top?.mb ?? 0, peakDuring: top?.during ?? 'none' }
     memory.coresEndMb[stack] = await servers[stack].direct.rss() / MB
   }
   return memory
@@ -214,7 +218,7 @@ export async function runBench ({ quick = false, log = () => {} }: BenchOptions 
     const boot = new Map<Stack, number>()
     for (const stack of STACKS) boot.set(stack, await servers[stack].evergate.rss())
 
-    const run: Run = { servers, settings, peaks: new Map(), log }
+    const run: Run = { servers, settings, log }
 
     const { connections, prerollSeconds } = settings
     const closed: Measure = (url, s) =>
@@ -232,7 +236,7 @@ export async function runBench ({ quick = false, log = () => {} }: BenchOptions 
     log('in-process microbenchmark of the chain steps')
     const micro = await microbench(bundle, settings.chainLengths, settings.microIterations)
 
-    const memory = await memoryOf(servers, boot, run.peaks)
+    const memory = await memoryOf(servers, boot, { 'closed loop': closedLoopResults, 'fixed rate': fixedResults })
     const problems = [...problemsOf('closed loop', closedLoopResults), ...problemsOf('fixed rate', fixedResults)]
     const results: Omit<BenchResults, 'targets'> = {
       date: new Date().toISOString(),

@@ -193,7 +193,7 @@ export function renderMarkdown (results: BenchResults): string {
     '### Memory (RSS)',
     '',
     ...Object.entries(memory.gateways).map(([stack, g]) =>
-      `- evergate (${stack}): ${g.bootMb.toFixed(1)} MB after boot, ${g.peakMb.toFixed(1)} MB peak under load`),
+      `- evergate (${stack}): ${g.bootMb.toFixed(1)} MB after boot, ${g.peakMb.toFixed(1)} MB peak under load (${g.peakDuring})`),
     `- cores at the end: ${Object.entries(memory.coresEndMb).map(([stack, mb]) => `${stack} ${mb.toFixed(1)} MB`).join(', ')}`,
     '',
     '### Targets',
