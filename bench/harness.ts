@@ -89,6 +89,8 @@ export interface BenchResults {
 
 export interface BenchOptions {
   quick?: boolean
+  /** Only the scenarios whose id matches (`--only`), to iterate on one cost; targets judge what ran. */
+  only?: RegExp
   /** Progress lines; silent by default. */
   log?: (line: string) => void
 }
@@ -139,11 +141,13 @@ async function startStack (group: ProcessGroup, workDir: string, stack: Stack, b
   // nothing behind in the project.
   const dataDir = join(workDir, `${stack}-data`)
   await mkdir(dataDir)
-  const [proxy, evergate] = await Promise.all([
+  const gateway = { upstream: direct.url, bundle: synthetic ? bundle.url : undefined }
+  const [proxy, evergate, bare] = await Promise.all([
     group.start('proxy', { upstream: direct.url }),
-    group.start('evergate', { upstream: direct.url, bundle: synthetic ? bundle.url : undefined, env: { EVERGATE_DATA_DIR: dataDir } })
+    group.start('evergate', { ...gateway, env: { EVERGATE_DATA_DIR: dataDir } }),
+    group.start('evergate', { ...gateway, env: { EVERGATE_RELEASE_MANAGEMENT: 'false' } })
   ])
-  return { direct, proxy, evergate }
+  return { direct, proxy, evergate, bare }
 }
 
 /** Two stacks of core, http-proxy and gateway; `workDir` is a temp directory, removed by the caller. */
@@ -167,7 +171,7 @@ async function interleave ({ servers, settings, log }: Run, scenarios: Scenario[
   for (let round = 0; round < settings.rounds; round++) {
     for (const [i, scenario] of scenarios.entries()) {
       const server = servers[scenario.stack][scenario.via]
-      const stopWatch = scenario.via === 'evergate' ? watchRss(server, settings.rssEveryMs) : null
+      const stopWatch = scenario.via === 'evergate' || scenario.via === 'bare' ? watchRss(server, settings.rssEveryMs) : null
       const m = await measure(server.url, scenario)
       if (stopWatch !== null) results[i].peakRssMb = Math.max(results[i].peakRssMb ?? 0, stopWatch() / MB)
       results[i].rounds.push(m)
@@ -179,7 +183,7 @@ async function interleave ({ servers, settings, log }: Run, scenarios: Scenario[
 
 async function memoryOf (servers: Servers, boot: Map<Stack, number>, byMode: Record<string, ScenarioResult[]>): Promise<Memory> {
   const measured = Object.entries(byMode).flatMap(([mode, list]) =>
-    list.flatMap((r) => r.peakRssMb === undefined ? [] : [{ stack: r.stack, during: `${mode}, ${r.id}`, mb: r.peakRssMb }]))
+    list.flatMap((r) => r.peakRssMb === undefined || r.via !== 'evergate' ? [] : [{ stack: r.stack, during: `${mode}, ${r.id}`, mb: r.peakRssMb }]))
   const memory = { gateways: {}, coresEndMb: {} } as Memory
   for (const stack of STACKS) {
     const top = measured.filter((m) => m.stack === stack).sort((a, b) => b.mb - a.mb)[0]
@@ -200,7 +204,7 @@ function problemsOf (mode: string, results: ScenarioResult[]): string[] {
  * rate, the synthetic chain lengths, the in-process microbenchmark, and the targets. Every child is
  * stopped and the temp directory removed, whatever happens.
  */
-export async function runBench ({ quick = false, log = () => {} }: BenchOptions = {}): Promise<BenchResults> {
+export async function runBench ({ quick = false, only, log = () => {} }: BenchOptions = {}): Promise<BenchResults> {
   const settings = quick ? QUICK : FULL
   // Read before the servers load the code: the tree may change while the run goes on.
   const source = sourceInfo()
@@ -211,8 +215,9 @@ export async function runBench ({ quick = false, log = () => {} }: BenchOptions 
     const bundle = await writeSyntheticBundle(join(workDir, 'synthetic'), Math.max(...settings.chainLengths))
     log('starting two cores, each with @fastify/http-proxy and evergate in front, every server in its own process')
     const servers = await startServers(group, workDir, bundle)
-    const demo = demoScenarios()
-    const chains = chainScenarios(bundle, settings.chainLengths)
+    const wanted = (s: Scenario) => only === undefined || only.test(s.id)
+    const demo = demoScenarios().filter(wanted)
+    const chains = chainScenarios(bundle, settings.chainLengths).filter(wanted)
     const all = [...demo, ...chains]
     for (const scenario of all) await preflight(servers[scenario.stack][scenario.via].url, scenario)
     const boot = new Map<Stack, number>()
@@ -226,12 +231,15 @@ export async function runBench ({ quick = false, log = () => {} }: BenchOptions 
     log(`closed loop: ${settings.rounds} rounds of ${settings.closedSeconds} s, ${connections} connections`)
     const closedLoopResults = await interleave(run, all, closed)
 
-    const peak = closedLoopResults.find((r) => r.id === 'evergate 3.0.0 GET /articles')?.median.rps ?? 0
-    const rate = Math.max(1, Math.round(peak * settings.rateFraction))
+    // The fixed rate is half of the head client's peak: without it (--only), no fixed-rate rounds.
+    const peak = closedLoopResults.find((r) => r.id === 'evergate 3.0.0 GET /articles')?.median.rps
+    const rate = peak === undefined ? 0 : Math.max(1, Math.round(peak * settings.rateFraction))
     const fixed: Measure = (url, s) => fixedRate(url, s.request,
       { rate, prerollSeconds, seconds: settings.fixedSeconds, connections: settings.fixedConnections })
-    log(`fixed rate: ${rate} req/s, ${settings.rounds} rounds of ${settings.fixedSeconds} s`)
-    const fixedResults = await interleave(run, demo, fixed)
+    // Release management on vs off is a throughput comparison; the fixed rate judges latency only.
+    const atRate = peak === undefined ? [] : demo.filter((s) => s.via !== 'bare')
+    if (atRate.length > 0) log(`fixed rate: ${rate} req/s, ${settings.rounds} rounds of ${settings.fixedSeconds} s`)
+    const fixedResults = await interleave(run, atRate, fixed)
 
     log('in-process microbenchmark of the chain steps')
     const micro = await microbench(bundle, settings.chainLengths, settings.microIterations)

@@ -4,7 +4,8 @@ import type { SyntheticBundle } from './synthetic.js'
 
 /** A core with @fastify/http-proxy and evergate in front of it: the demo's, or the synthetic bundle's. */
 export type Stack = 'demo' | 'synthetic'
-export type Via = 'direct' | 'proxy' | 'evergate'
+/** `bare`: evergate with release management off (no policy, no usage counting), the same code otherwise. */
+export type Via = 'direct' | 'proxy' | 'evergate' | 'bare'
 
 export interface HttpRequest {
   method: 'GET' | 'POST'
@@ -68,15 +69,25 @@ function client (stack: Stack, group: string, request: HttpRequest, verify: Scen
   return { id: `evergate ${version} ${group}`, stack, via: 'evergate', group, request, contract: version, verify }
 }
 
+/** The same client against the gateway with release management off: what policy and usage cost. */
+export const BARE_SUFFIX = ' (release management off)'
+function bare (scenario: Scenario): Scenario {
+  return { ...scenario, id: scenario.id + BARE_SUFFIX, via: 'bare' }
+}
+
 export function demoScenarios (): Scenario[] {
   const articles = get('/articles', HEAD)
   const bookmark = post('/bookmarks', HEAD, BOOKMARK)
+  // Head: no step touches the response, which streams through unparsed.
+  const head = client('demo', 'GET /articles', articles, (b) => Array.isArray(b.items))
+  // The whole demo chain: a page of 20 parsed, three response steps, serialised again.
+  const full = client('demo', 'GET /articles', get('/articles', '1.0.0'), (b) => Array.isArray(b) && b.every((a: object) => !('kind' in a)))
   return [
     ...baselines('demo', 'GET /articles', articles),
-    // Head: no step touches the response, which streams through unparsed.
-    client('demo', 'GET /articles', articles, (b) => Array.isArray(b.items)),
-    // The whole demo chain: a page of 20 parsed, three response steps, serialised again.
-    client('demo', 'GET /articles', get('/articles', '1.0.0'), (b) => Array.isArray(b) && b.every((a: object) => !('kind' in a))),
+    head,
+    full,
+    bare(head),
+    bare(full),
     ...baselines('demo', 'GET /users/me', get('/users/me', HEAD)),
     // A 2.3.0 client on a route no later change touches: it streams, like head.
     client('demo', 'GET /users/me', get('/users/me', '2.3.0'), (b) => typeof b.first_name === 'string'),

@@ -91,6 +91,8 @@ export interface ProfileOptions {
   seconds?: number
   prerollSeconds?: number
   connections?: number
+  /** Only the scenarios whose id matches. */
+  only?: RegExp
   log?: (line: string) => void
 }
 
@@ -100,7 +102,7 @@ export interface ProfileOptions {
  * time. Each server is loaded first and profiled only while it is measured, so boot (and
  * whatever the gateway does once at start) stays out.
  */
-export async function runProfile ({ dir, seconds = 10, prerollSeconds = 3, connections = 32, log = () => {} }: ProfileOptions): Promise<ProfileSummary[]> {
+export async function runProfile ({ dir, seconds = 10, prerollSeconds = 3, connections = 32, only, log = () => {} }: ProfileOptions): Promise<ProfileSummary[]> {
   const stamp = new Date().toISOString().slice(0, 10)
   const group = new ProcessGroup()
   const workDir = await mkdtemp(join(tmpdir(), 'evergate-profile-'))
@@ -109,7 +111,8 @@ export async function runProfile ({ dir, seconds = 10, prerollSeconds = 3, conne
     const bundle = await writeSyntheticBundle(join(workDir, 'synthetic'), Math.max(...FULL.chainLengths))
     const longest = Math.max(...FULL.chainLengths)
     const scenarios = [...demoScenarios(), ...chainScenarios(bundle, [0, 1, longest])]
-      .filter((s) => s.via === 'evergate' || (s.via === 'proxy' && s.request.method === 'GET'))
+      .filter((s) => s.via === 'evergate' || s.via === 'bare' || (s.via === 'proxy' && s.request.method === 'GET'))
+      .filter((s) => only === undefined || only.test(s.id))
     const servers = await startServers(group, workDir, bundle)
     const summaries: ProfileSummary[] = []
     for (const scenario of scenarios) {

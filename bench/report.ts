@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { availableParallelism, cpus, totalmem } from 'node:os'
 import type { BenchResults, ScenarioResult } from './harness.js'
-import type { Measurement } from './load.js'
+import { BARE_SUFFIX, type Measurement } from './load.js'
 
 export interface Machine {
   nproc: number
@@ -94,6 +94,14 @@ export function evaluateTargets (results: Results): TargetResult[] {
   if (full !== undefined && proxy !== undefined) {
     const r = ratio(full.rps, proxy.rps)
     out.push(target('1.0.0 client (full demo chain) throughput vs @fastify/http-proxy', '≥ 0.9×', x(r), r >= 0.9))
+  }
+
+  for (const id of ['evergate 3.0.0 GET /articles', 'evergate 1.0.0 GET /articles']) {
+    const on = byId(closed, id)?.median
+    const off = byId(closed, id + BARE_SUFFIX)?.median
+    if (on === undefined || off === undefined) continue
+    const r = ratio(on.rps, off.rps)
+    out.push(target(`release policy and usage counting on vs off: ${id}`, '≥ 0.97×', x(r), r >= 0.97))
   }
 
   const longest = results.micro.at(-1)

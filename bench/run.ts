@@ -4,6 +4,7 @@
 //   node dist/bench/run.js --quick    a second per scenario, one round; writes nothing
 //   node dist/bench/run.js --soak     drives the gateway for 5 minutes and reports the RSS trend
 //   node dist/bench/run.js --profile  a CPU profile of the gateway per scenario (and of the proxy)
+//   node dist/bench/run.js --only 'GET /articles'   only the scenarios whose id matches; writes nothing
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -25,10 +26,11 @@ async function save (name: string, data: unknown): Promise<string> {
   return file
 }
 
-async function bench (quick: boolean): Promise<void> {
-  const results = await runBench({ quick, log })
+async function bench (quick: boolean, only: RegExp | undefined): Promise<void> {
+  const results = await runBench({ quick, only, log })
   console.log(renderMarkdown(results))
-  if (!quick) log(`written to ${await save(`${today()}.json`, results)}`)
+  // A partial run (--only) is for iterating on one cost, not a result to keep.
+  if (!quick && only === undefined) log(`written to ${await save(`${today()}.json`, results)}`)
   if (!results.valid) process.exitCode = 1
 }
 
@@ -41,9 +43,9 @@ async function soak (): Promise<void> {
   if (results.load.errors > 0 || results.load.non2xx > 0) process.exitCode = 1
 }
 
-async function profile (): Promise<void> {
+async function profile (only: RegExp | undefined): Promise<void> {
   await mkdir(RESULTS, { recursive: true })
-  for (const summary of await runProfile({ dir: RESULTS, log })) {
+  for (const summary of await runProfile({ dir: RESULTS, only, log })) {
     console.log(`\n## ${summary.scenario}: ${Math.round(summary.rps)} req/s under the profiler\n${summary.file}\n`)
     console.log(summary.byArea.slice(0, 12).map((a) => `${a.pct.toFixed(1).padStart(5)}%  ${a.area}`).join('\n'))
     console.log('\n  self  total  function')
@@ -52,8 +54,9 @@ async function profile (): Promise<void> {
 }
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean' }, soak: { type: 'boolean' }, profile: { type: 'boolean' } }
+  options: { quick: { type: 'boolean' }, soak: { type: 'boolean' }, profile: { type: 'boolean' }, only: { type: 'string' } }
 })
+const only = values.only === undefined ? undefined : new RegExp(values.only)
 if (values.soak === true) await soak()
-else if (values.profile === true) await profile()
-else await bench(values.quick === true)
+else if (values.profile === true) await profile(only)
+else await bench(values.quick === true, only)
