@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { RequestContext, ResponseContext, RoutePlan, RouteTarget } from '../engine/index.js'
 import { reject, runChain } from '../gateway/run-chain.js'
+import { exchange, type ExchangeOptions } from './exchange.js'
 import { UpstreamBadResponseError, upstreamFailure } from './errors.js'
 import type { Upstream } from './upstreams.js'
 import type { Metrics } from '../metrics.js'
@@ -61,6 +62,12 @@ export interface ForwardOptions {
 }
 
 /**
+ * Untouched bodies with a Content-Length up to this many bytes are read whole and sent in one
+ * write; larger ones, and bodies of unknown length (server-sent events, downloads), stream.
+ */
+const COLLECT_UP_TO = 64 * 1024
+
+/**
  * The handler of one (contract version, route): translate the request up, forward it, translate
  * the response down. Everything that depends only on the route is decided here, once, at boot.
  */
@@ -75,6 +82,7 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
   const rewritesQuery = steps.query.length > 0
   const hasRequestSteps = rewritesPath || rewritesQuery || steps.body.length > 0
   const buildPath = compilePath(target)
+  const exchangeOptions: ExchangeOptions = { whole: (status) => plan.responseChain(status) !== null, collectUpTo: COLLECT_UP_TO }
 
   function requestContext (request: FastifyRequest): RequestContext {
     return {
@@ -89,10 +97,11 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
   function upstreamPath (request: FastifyRequest, ctx: RequestContext | null): string {
     if (!rewritesPath && !rewritesQuery) return request.url
     let params = request.params as Record<string, unknown>
-    if (steps.params.length > 0) params = runChain(steps.params, params, ctx) as Record<string, unknown>
+    // Steps may change what they are given; the context keeps the request as the client sent it.
+    if (steps.params.length > 0) params = runChain(steps.params, { ...params }, ctx) as Record<string, unknown>
     const path = rewritesPath ? buildPath(params) : request.url.slice(0, request.url.length - rawQuery(request.url).length)
     const query = rewritesQuery
-      ? queryString(runChain(steps.query, request.query, ctx) as Record<string, unknown>)
+      ? queryString(runChain(steps.query, { ...request.query as object }, ctx) as Record<string, unknown>)
       : rawQuery(request.url)
     return path + query
   }
@@ -123,7 +132,7 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     let res
     const sent = performance.now()
     try {
-      res = await pool.request({ method: target.method, path, headers: upstreamHeaders(request), body })
+      res = await exchange(pool, { method: target.method, path, headers: upstreamHeaders(request), body }, exchangeOptions)
     } catch (err) {
       throw upstreamFailure(err, upstream.name)
     }
@@ -137,17 +146,18 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     headers.vary = typeof headers.vary === 'string' ? `${headers.vary}, ${vary}` : vary
 
     if (chain === null || res.statusCode === 204 || res.statusCode === 304) {
+      // A whole body gets its length from Fastify; a streamed one keeps the core's, if it gave one.
       const length = res.headers['content-length']
-      if (length !== undefined) headers['content-length'] = length
+      if (length !== undefined && !Buffer.isBuffer(res.body)) headers['content-length'] = length
       reply.headers(headers)
       return reply.send(res.body)
     }
 
     let data: unknown
     try {
-      data = await res.body.json()
+      // A translated response is always collected whole (see exchangeOptions).
+      data = JSON.parse((res.body as Buffer).toString())
     } catch (err) {
-      if (!(err instanceof SyntaxError)) throw upstreamFailure(err, upstream.name)
       throw Object.assign(new UpstreamBadResponseError(upstream.name), { cause: err })
     }
     const responseCtx: ResponseContext = {

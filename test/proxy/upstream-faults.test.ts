@@ -65,24 +65,37 @@ t.test('a core answer a change cannot translate: 500 that names no internals', a
   t.same(res.json, { error: { code: 'EVG_ERR_ADAPTER_FAILED', message: 'Translating between this app version and the service failed' } })
 })
 
-t.test('a core that dies mid-body: the client connection is cut, the gateway lives on', async (t) => {
+function dyingCore (t: Parameters<typeof faultyCore>[0], length: number): Promise<string> {
   let calls = 0
-  const dying = await faultyCore(t, (_req, res) => {
+  return faultyCore(t, (_req, res) => {
     calls++
     if (calls === 1) {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' })
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(length) })
       res.write('{"items":[')
       setTimeout(() => res.socket?.destroy(), 20)
     } else {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"items":[],"next_cursor":null}')
     }
   })
-  const { url } = await startGateway(t, dying)
-  await t.rejects(call(url, '/articles'), 'the streamed response is aborted, not completed with junk')
+}
+
+t.test('a core that dies mid-way through a small body: 503 in the client\'s shape, the gateway lives on', async (t) => {
+  // A small body is read whole before the client is answered, so there is still time to say why.
+  const { url } = await startGateway(t, await dyingCore(t, 1000))
+  const cut = await call(url, '/articles')
+  t.equal(cut.status, 503)
+  t.same(cut.json, { error: { code: 'EVG_ERR_UPSTREAM_RESET', message: 'The core service dropped the connection' } })
   const next = await call(url, '/articles')
   t.equal(next.status, 200)
   const translated = await call(url, '/articles', { version: '2.3.0' })
   t.equal(translated.status, 200)
+})
+
+t.test('a core that dies mid-way through a large streamed body: the client connection is cut', async (t) => {
+  const { url } = await startGateway(t, await dyingCore(t, 1_000_000))
+  await t.rejects(call(url, '/articles'), 'the streamed response is aborted, not completed with junk')
+  const next = await call(url, '/articles')
+  t.equal(next.status, 200)
 })
 
 t.test('failures map onto the hierarchy', async (t) => {

@@ -1,0 +1,93 @@
+import { Readable } from 'node:stream'
+import type { Dispatcher } from 'undici'
+
+type ResponseHeaders = Record<string, string | string[]>
+
+export interface CoreResponse {
+  readonly statusCode: number
+  readonly headers: ResponseHeaders
+  /**
+   * The whole body when the gateway reads it (`whole`) or when the core announced a length of at
+   * most `collectUpTo`; otherwise a stream that flows as the client reads it.
+   */
+  readonly body: Buffer | Readable
+}
+
+export interface ExchangeOptions {
+  /** Whether a response with this status is collected whatever its size: a step reads it. */
+  whole: (statusCode: number) => boolean
+  /** Bodies with a Content-Length up to this many bytes are collected rather than streamed. */
+  collectUpTo: number
+}
+
+const EMPTY = Buffer.alloc(0)
+
+/** A streamed core body: it pauses the core's socket when the client reads slowly. */
+class CoreBody extends Readable {
+  /** The core finished the body, or failed it. */
+  settled = false
+
+  constructor (private readonly controller: Dispatcher.DispatchController) {
+    super()
+  }
+
+  override _read (): void {
+    this.controller.resume()
+  }
+
+  override _destroy (err: Error | null, callback: (error?: Error | null) => void): void {
+    // The client went away mid-body: stop reading from the core too.
+    if (!this.settled) this.controller.abort(err ?? new Error('the client closed the response'))
+    callback(err)
+  }
+}
+
+/**
+ * One request to a core service through undici's dispatcher handler API. Unlike `request()`, it
+ * makes no stream, promise chain or body mixin per response unless the body has to stream: a
+ * small body arrives as one Buffer, which is what most API responses are. Measured, this is
+ * about a fifth of the gateway's CPU per proxied request.
+ */
+export function exchange (dispatcher: Dispatcher, request: Dispatcher.DispatchOptions,
+  { whole, collectUpTo }: ExchangeOptions): Promise<CoreResponse> {
+  return new Promise((resolve, reject) => {
+    let statusCode = 0
+    let headers: ResponseHeaders = {}
+    let chunks: Buffer[] | null = null
+    let stream: CoreBody | null = null
+
+    dispatcher.dispatch(request, {
+      onRequestStart () {},
+      onResponseStart (controller, status, responseHeaders) {
+        statusCode = status
+        headers = responseHeaders as ResponseHeaders
+        const length = headers['content-length']
+        if (whole(status) || (typeof length === 'string' && Number(length) <= collectUpTo)) {
+          chunks = []
+          return
+        }
+        stream = new CoreBody(controller)
+        resolve({ statusCode, headers, body: stream })
+      },
+      onResponseData (controller, chunk) {
+        if (chunks !== null) chunks.push(chunk)
+        else if (stream?.push(chunk) === false) controller.pause()
+      },
+      onResponseEnd () {
+        if (stream !== null) {
+          stream.settled = true
+          stream.push(null)
+          return
+        }
+        const body = chunks === null || chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
+        resolve({ statusCode, headers, body })
+      },
+      onResponseError (_controller, err) {
+        // Before the body streamed, the caller gets the error; after, the stream carries it.
+        if (stream === null) return reject(err)
+        stream.settled = true
+        stream.destroy(err)
+      }
+    })
+  })
+}

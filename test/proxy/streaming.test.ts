@@ -1,0 +1,112 @@
+import { once } from 'node:events'
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import t from 'tap'
+import { call, startGateway } from '../helpers/gateway.js'
+
+// Bodies the gateway does not read: small ones are sent whole, large or open-ended ones stream,
+// at the client's pace, and stop at the core when the client leaves.
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void
+
+async function core (t: { teardown (fn: () => unknown): void }, handler: Handler): Promise<string> {
+  const server: Server = createServer(handler)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve) }))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+const articlesPage = (n: number) => JSON.stringify({
+  items: Array.from({ length: n }, (_, i) => ({ id: `art_${i}`, title: 'x'.repeat(100) })),
+  next_cursor: null
+})
+
+t.test('a small body with a length is sent whole, with its length and type', async (t) => {
+  const body = articlesPage(3)
+  const url = await core(t, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), etag: '"v1"' }).end(body)
+  })
+  const { url: gateway } = await startGateway(t, url)
+  const res = await call(gateway, '/articles')
+  t.equal(res.status, 200)
+  t.equal(res.text, body)
+  t.equal(res.headers['content-length'], String(Buffer.byteLength(body)))
+  t.equal(res.headers['content-type'], 'application/json')
+  t.equal(res.headers.etag, '"v1"', 'the core\'s own headers pass')
+})
+
+t.test('a large body, and one of unknown length, stream through byte for byte', async (t) => {
+  const large = articlesPage(2000)
+  t.ok(Buffer.byteLength(large) > 64 * 1024)
+  const url = await core(t, (req, res) => {
+    if (req.headers['x-app-version'] === undefined && req.url?.includes('cursor') === true) {
+      // No Content-Length: chunked, as a core that writes as it goes would send it.
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.write(large.slice(0, 1000))
+      setTimeout(() => res.end(large.slice(1000)), 20)
+      return
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(large) }).end(large)
+  })
+  const { url: gateway } = await startGateway(t, url)
+  const sized = await call(gateway, '/articles')
+  t.equal(sized.status, 200)
+  t.equal(sized.text, large)
+  t.equal(sized.headers['content-length'], String(Buffer.byteLength(large)))
+  const open = await call(gateway, '/articles?cursor=abc')
+  t.equal(open.status, 200)
+  t.equal(open.text, large)
+  t.equal(open.headers['transfer-encoding'], 'chunked')
+})
+
+t.test('a client that leaves mid-body stops the core\'s body too', async (t) => {
+  let coreClosed: () => void
+  const closed = new Promise<void>((resolve) => { coreClosed = resolve })
+  const url = await core(t, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    // An endless body, written only as fast as the gateway takes it.
+    const chunk = Buffer.alloc(16 * 1024, 'a')
+    const pump = () => { while (res.write(chunk)); }
+    res.on('drain', pump)
+    res.on('close', () => coreClosed())
+    pump()
+  })
+  const { url: gateway } = await startGateway(t, url)
+  const req = httpRequest(`${gateway}/articles`, { headers: { 'x-app-version': '3.0.0' } })
+  req.end()
+  const [res] = await once(req, 'response') as [IncomingMessage]
+  t.equal(res.statusCode, 200)
+  await once(res, 'data')
+  res.destroy()
+  await closed
+  t.pass('the core saw its response closed once the client had gone')
+})
+
+t.test('a slow client holds the core back instead of filling the gateway\'s memory', async (t) => {
+  let written = 0
+  let stalled: () => void
+  const backpressure = new Promise<void>((resolve) => { stalled = resolve })
+  const url = await core(t, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    const chunk = Buffer.alloc(64 * 1024, 'a')
+    const pump = () => {
+      while (written < 256 * 1024 * 1024) {
+        written += chunk.length
+        if (!res.write(chunk)) return stalled()
+      }
+      res.end()
+    }
+    res.on('drain', pump)
+    pump()
+  })
+  const { url: gateway } = await startGateway(t, url)
+  const req = httpRequest(`${gateway}/articles`, { headers: { 'x-app-version': '3.0.0' } })
+  req.end()
+  const [res] = await once(req, 'response') as [IncomingMessage]
+  res.pause()
+  await backpressure
+  // The client reads nothing; the core stays blocked after a bounded amount in buffers.
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  t.ok(written < 32 * 1024 * 1024, `the core wrote ${written} bytes before it had to wait, not the whole 256 MB`)
+  res.destroy()
+})
