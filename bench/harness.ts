@@ -79,7 +79,10 @@ export interface BenchResults {
   settings: Settings
   closedLoop: ScenarioResult[]
   fixedRate: { rate: number, scenarios: ScenarioResult[] }
+  /** The synthetic steps written with `reshape`, as the gateway scenarios run them. */
   micro: MicroPoint[]
+  /** The same steps written with object rest and spread, for comparison. */
+  microRestSpread: MicroPoint[]
   memory: Memory
   /** Why the run is invalid (any error or non-2xx); empty for a valid run. */
   problems: string[]
@@ -243,6 +246,8 @@ export async function runBench ({ quick = false, only, log = () => {} }: BenchOp
 
     log('in-process microbenchmark of the chain steps')
     const micro = await microbench(bundle, settings.chainLengths, settings.microIterations)
+    const restSpread = await writeSyntheticBundle(join(workDir, 'rest-spread'), bundle.changes, 'rest-spread')
+    const microRestSpread = await microbench(restSpread, settings.chainLengths, settings.microIterations)
 
     const memory = await memoryOf(servers, boot, { 'closed loop': closedLoopResults, 'fixed rate': fixedResults })
     const problems = [...problemsOf('closed loop', closedLoopResults), ...problemsOf('fixed rate', fixedResults)]
@@ -255,6 +260,7 @@ export async function runBench ({ quick = false, only, log = () => {} }: BenchOp
       closedLoop: closedLoopResults,
       fixedRate: { rate, scenarios: fixedResults },
       micro,
+      microRestSpread,
       memory,
       problems,
       valid: problems.length === 0

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { availableParallelism, cpus, totalmem } from 'node:os'
 import type { BenchResults, ScenarioResult } from './harness.js'
 import { BARE_SUFFIX, type Measurement } from './load.js'
+import type { MicroPoint } from './synthetic.js'
 
 export interface Machine {
   nproc: number
@@ -159,14 +160,15 @@ function chainTable (results: Results): string[] {
   const chains = results.closedLoop.filter((r) => r.changes !== undefined)
   const rpsAt = (n: number) => chains.find((r) => r.changes === n)?.median.rps
   const lines = [
-    row(['changes', 'req/s', 'vs 0 changes', 'vs 1 change', 'in process µs/response', 'µs per change']),
-    row(Array(6).fill('---'))
+    row(['changes', 'req/s', 'vs 0 changes', 'vs 1 change', 'in process µs/response', 'µs per change', 'µs per change, rest/spread steps']),
+    row(Array(7).fill('---'))
   ]
+  const perStep = (p: MicroPoint | undefined) => p?.usPerStep == null ? '–' : p.usPerStep.toFixed(2)
   for (const r of chains) {
     const micro = results.micro.find((p) => p.changes === r.changes)
     lines.push(row([r.changes ?? 0, int(r.median.rps), x(ratio(r.median.rps, rpsAt(0))), x(ratio(r.median.rps, rpsAt(1))),
       micro === undefined ? '–' : micro.usPerResponse.toFixed(2),
-      micro?.usPerStep == null ? '–' : micro.usPerStep.toFixed(2)]))
+      perStep(micro), perStep(results.microRestSpread.find((p) => p.changes === r.changes))]))
   }
   return lines
 }

@@ -61,15 +61,26 @@ export const contract = (version) => contracts.find((c) => c.version === version
 `
 }
 
+/**
+ * How a step is written: with the engine's `reshape` (as the demo's changes and the README do), or
+ * with object rest and spread, the idiom it replaced, kept to show what it costs.
+ */
+export type Idiom = 'reshape' | 'rest-spread'
+
+const steps: Record<Idiom, (k: number) => string> = {
+  reshape: (k) => `(item) => reshape(item, ['amount_${k}_cents'], { amount_${k}: item.amount_${k}_cents / 100 })`,
+  'rest-spread': (k) => `({ amount_${k}_cents, ...item }) => ({ ...item, amount_${k}: amount_${k}_cents / 100 })`
+}
+
 /** Change k: contract k+1.0.0 sends amount_k in cents, k.0.0 had it in pounds. */
-function changeModule (k: number): string {
-  return `import { defineChange } from ${JSON.stringify(ENGINE)}
+function changeModule (k: number, idiom: Idiom): string {
+  return `import { defineChange, reshape } from ${JSON.stringify(ENGINE)}
 import { contract } from '../../contracts.mjs'
 
 export default defineChange(contract(${JSON.stringify(versionOf(k))}), contract(${JSON.stringify(versionOf(k + 1))}), {
   description: 'amount_${k} is in cents',
   routes: ({ route }) => [
-    route('GET /item', { response: { 200: ({ amount_${k}_cents, ...item }) => ({ ...item, amount_${k}: amount_${k}_cents / 100 }) } })
+    route('GET /item', { response: { 200: ${steps[idiom](k)} } })
   ]
 })
 `
@@ -83,7 +94,7 @@ export default defineBundle({ contracts, changesDir: fileURLToPath(new URL('./ve
 `
 
 /** Writes a bundle of `changes` versions after the oldest into `dir` (a temp directory). */
-export async function writeSyntheticBundle (dir: string, changes: number): Promise<SyntheticBundle> {
+export async function writeSyntheticBundle (dir: string, changes: number, idiom: Idiom = 'reshape'): Promise<SyntheticBundle> {
   if (changes > AMOUNTS) throw new Error(`at most ${AMOUNTS} changes: the body has ${AMOUNTS} amounts`)
   await mkdir(join(dir, 'versions'), { recursive: true })
   await writeFile(join(dir, 'contracts.mjs'), contractsModule(changes))
@@ -91,7 +102,7 @@ export async function writeSyntheticBundle (dir: string, changes: number): Promi
   for (let k = 1; k <= changes; k++) {
     const folder = join(dir, 'versions', versionOf(k + 1))
     await mkdir(folder, { recursive: true })
-    await writeFile(join(folder, `amount-${k}-in-cents.mjs`), changeModule(k))
+    await writeFile(join(folder, `amount-${k}-in-cents.mjs`), changeModule(k, idiom))
   }
   return {
     url: pathToFileURL(join(dir, 'bundle.mjs')).href,

@@ -50,7 +50,8 @@ t.test('fixed rate: every demo scenario, at a positive rate', async (t) => {
 
 t.test('the microbenchmark times every chain length', async (t) => {
   t.same(results.micro.map((p) => p.changes), QUICK.chainLengths)
-  for (const p of results.micro) {
+  t.same(results.microRestSpread.map((p) => p.changes), QUICK.chainLengths, 'and the rest/spread idiom beside it')
+  for (const p of [...results.micro, ...results.microRestSpread]) {
     t.ok(Number.isFinite(p.usPerResponse) && p.usPerResponse > 0, `N = ${p.changes}: µs per response`)
     t.ok(p.changes === 0 ? p.usPerStep === null : Number.isFinite(p.usPerStep), `N = ${p.changes}: µs per step`)
   }

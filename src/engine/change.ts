@@ -21,6 +21,10 @@ export interface ResponseContext {
   reject (statusCode: number, code: string, message: string, details?: unknown): never
 }
 
+/**
+ * One translation. It owns the value it is given (parsed for this request alone, or the previous
+ * step's result) and may change it in place and return it, as `reshape` does; it must not keep it.
+ */
 export type Step = (value: any, ctx: any) => any
 
 type StaticOf<S> = S extends TSchema ? Static<S> : undefined

@@ -6,4 +6,5 @@ export type { ChangeRoutes, ChangeSpec, RequestContext, ResponseContext, RouteSt
 export { defineBundle, loadBundle } from './load-bundle.js'
 export type { Bundle, BundleSource, LoadedChange } from './load-bundle.js'
 export { buildPlans } from './build-chains.js'
+export { reshape } from './reshape.js'
 export type { Chain, ContractPlan, PlannedStep, Plans, RoutePlan, RouteTarget } from './build-chains.js'

@@ -2,6 +2,7 @@ import t from 'tap'
 import { contract } from '../../contracts/2.0.0.js'
 import { call, startDemo } from '../helpers/gateway.js'
 import { closed, violations } from '../helpers/contract.js'
+import change from '../../versions/2.3.0/paginated-articles-with-timestamps-and-cents.js'
 
 // 2.0.0: the profile at /users/me and nested errors, but articles still a bare array of days and pounds.
 const VERSION = '2.0.0'
@@ -62,4 +63,13 @@ t.test('contract 2.0.0', async (t) => {
     t.same(conforms(contract.error, res.json), [])
     t.equal(res.json.error.code, 'EVG_ERR_ROUTE_NOT_FOUND')
   })
+})
+
+t.test('a core timestamp with an offset becomes its UTC day (the step, in process)', async (t) => {
+  const step = change.routes.find((r) => r.from === 'GET /articles/:id')?.response.get(200)
+  if (step === undefined) throw new Error('no step for GET /articles/:id')
+  const article = { id: 'art_1', title: 'T', summary: 'S', kind: 'article', price_cents: 250, currency: 'GBP' }
+  t.same(step({ ...article, published_at: '2026-06-30T01:30:00+02:00' }, {}),
+    { id: 'art_1', title: 'T', summary: 'S', kind: 'article', published: '2026-06-29', price: 2.5 })
+  t.same(step({ ...article, published_at: '2026-06-30T23:30:00.000Z' }, {}).published, '2026-06-30', 'UTC is read as it is')
 })

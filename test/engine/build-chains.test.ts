@@ -65,5 +65,5 @@ t.test('gateway errors render in each version\'s error shape', async (t) => {
 t.test('a step may reject the response', async (t) => {
   const [tags] = route('2.0.0', 'GET /notes/:id').responseChain(200) ?? []
   t.same(tags.run({ id: 'n1', body: 'b', tags: [] }, noCtx), { id: 'n1', body: 'b' })
-  t.throws(() => tags.run({ id: 'n2', body: 'b', tags: ['secret'] }, noCtx), /reject/)
+  t.throws(() => tags.run({ id: 'n2', body: 'b', tags: ['secret'] }, { ...noCtx, request: { params: { id: 'n2' } } }), /reject/)
 })

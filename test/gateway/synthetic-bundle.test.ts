@@ -24,6 +24,9 @@ t.test('the fixture bundle, end to end', async (t) => {
 
   t.test('a response step may turn a record into a 404 in the client\'s shape', async (t) => {
     t.same((await as('1.2.0', '/note/n2')).json, { msg: 'Note n2 not found' })
+    t.same((await as('1.2.0', '/note/N2')).json, { msg: 'Note N2 not found' },
+      'steps read the request as the client sent it, though an earlier step changed its params in place')
+    t.equal(notes.seen.at(-1)?.url, '/notes/n2')
     const v2 = await as('2.0.0', '/notes/n2')
     t.equal(v2.status, 404)
     t.same(v2.json, { error: { code: 'not_found', message: 'Note n2 not found' } })

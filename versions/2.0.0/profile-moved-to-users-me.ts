@@ -1,10 +1,13 @@
-import { defineChange } from '../../src/engine/index.js'
+import { defineChange, reshape } from '../../src/engine/index.js'
 import { contract as v1 } from '../../contracts/1.0.0.js'
 import { contract as v2 } from '../../contracts/2.0.0.js'
 import type { UserT } from '../../contracts/head.js'
 
-function toProfile ({ first_name, last_name, avatar_url, ...rest }: UserT) {
-  return { ...rest, name: [first_name, last_name].filter((part) => part !== '').join(' '), avatar: avatar_url ?? '' }
+function toProfile (user: UserT) {
+  return reshape(user, ['first_name', 'last_name', 'avatar_url'], {
+    name: [user.first_name, user.last_name].filter((part) => part !== '').join(' '),
+    avatar: user.avatar_url ?? ''
+  })
 }
 
 /** "Ada King Lovelace" -> first "Ada", last "King Lovelace". */
@@ -40,7 +43,7 @@ export default defineChange(v1, v2, {
       },
       response: { 200: toProfile }
     }),
-    route('GET /articles', { response: { 200: (list) => list.map(({ kind: _kind, ...article }) => article) } }),
-    route('GET /articles/:id', { response: { 200: ({ kind: _kind, ...article }) => article } })
+    route('GET /articles', { response: { 200: (list) => list.map((article) => reshape(article, ['kind'])) } }),
+    route('GET /articles/:id', { response: { 200: (article) => reshape(article, ['kind']) } })
   ]
 })

@@ -1,12 +1,24 @@
-import { defineChange } from '../../src/engine/index.js'
+import { defineChange, reshape } from '../../src/engine/index.js'
 import { contract as v2_0 } from '../../contracts/2.0.0.js'
 import { contract as v2_3 } from '../../contracts/2.3.0.js'
 import type { Static } from '@sinclair/typebox'
 import type { ArticleV2 } from '../../contracts/2.3.0.js'
 
-function toArticleV2_0 ({ published_at, price_cents, currency: _currency, ...rest }: Static<typeof ArticleV2>) {
+const UTC_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T[^+]*Z$/
+
+/** The UTC calendar day of an ISO timestamp. */
+function utcDate (timestamp: string): string {
+  // The core sends UTC ("...Z"): its date is the first ten characters, with no Date parse (which,
+  // at 20 articles a page, was a quarter of this route's CPU). An offset timestamp takes the long way.
+  return UTC_TIMESTAMP.test(timestamp) ? timestamp.slice(0, 10) : new Date(timestamp).toISOString().slice(0, 10)
+}
+
+function toArticleV2_0 (article: Static<typeof ArticleV2>) {
   // Before 2.3.0 every price was in pounds; the core still sells in GBP only.
-  return { ...rest, published: new Date(published_at).toISOString().slice(0, 10), price: price_cents / 100 }
+  return reshape(article, ['published_at', 'price_cents', 'currency'], {
+    published: utcDate(article.published_at),
+    price: article.price_cents / 100
+  })
 }
 
 export default defineChange(v2_0, v2_3, {
