@@ -8,6 +8,7 @@ export class RequestLog extends LogController {
   override incomingRequest (): void {}
 
   override requestCompleted (error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (reply.log.level === 'silent') return
     const { appVersion, platform, contract } = request.client
     const line = {
       method: request.method,

@@ -15,11 +15,17 @@ const HOP_BY_HOP = new Set([
 
 type OutgoingHeaders = Record<string, string | string[]>
 
+/** Header names a `Connection` value lists: hop-by-hop too. Usually just "keep-alive", already dropped. */
+function listedIn (connection: string | string[] | undefined): Set<string> | null {
+  if (typeof connection !== 'string') return null
+  const lower = connection.toLowerCase()
+  if (lower === 'keep-alive' || lower === 'close') return null
+  const names = lower.split(',').map((t) => t.trim()).filter((t) => !HOP_BY_HOP.has(t) && t !== 'close')
+  return names.length === 0 ? null : new Set(names)
+}
+
 function withoutHopByHop (headers: IncomingHttpHeaders | OutgoingHeaders, out: OutgoingHeaders): OutgoingHeaders {
-  const connection = headers.connection
-  const listed = typeof connection === 'string' && connection.includes(',')
-    ? new Set(connection.toLowerCase().split(',').map((t) => t.trim()))
-    : typeof connection === 'string' ? new Set([connection.toLowerCase().trim()]) : null
+  const listed = listedIn(headers.connection)
   for (const name in headers) {
     if (HOP_BY_HOP.has(name) || listed?.has(name) === true) continue
     const value = headers[name]
