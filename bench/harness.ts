@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chainScenarios, closedLoop, demoScenarios, fixedRate, preflight, type Measurement, type Scenario, type Stack, type Via } from './load.js'
+import { gatewayStore, storeKind, type StoreKind } from './database.js'
 import { ProcessGroup, type ServerProcess } from './processes.js'
 import { evaluateTargets, machineInfo, sourceInfo, type Machine, type Source, type TargetResult } from './report.js'
 import { microbench, writeSyntheticBundle, type MicroPoint, type SyntheticBundle } from './synthetic.js'
@@ -81,6 +82,8 @@ export interface BenchResults {
   fixedRate: { rate: number, scenarios: ScenarioResult[] }
   /** The synthetic steps written with `reshape`, as the gateway scenarios run them. */
   micro: MicroPoint[]
+  /** Where the gateways kept their release data: PostgreSQL (DATABASE_URL set) or embedded PGlite. */
+  database: StoreKind
   /** The same steps written with object rest and spread, for comparison. */
   microRestSpread: MicroPoint[]
   memory: Memory
@@ -140,14 +143,13 @@ function watchRss (server: ServerProcess, everyMs: number): () => number {
 async function startStack (group: ProcessGroup, workDir: string, stack: Stack, bundle: SyntheticBundle): Promise<Record<Via, ServerProcess>> {
   const synthetic = stack === 'synthetic'
   const direct = await group.start(synthetic ? 'synthetic-core' : 'core')
-  // Each gateway gets its own data directory, so no two share local state and the run leaves
-  // nothing behind in the project.
-  const dataDir = join(workDir, `${stack}-data`)
-  await mkdir(dataDir)
+  // Each gateway gets a store of its own, so no two share state and the run leaves nothing behind.
+  const store = await gatewayStore(workDir, stack)
+  group.afterStop(() => store.drop())
   const gateway = { upstream: direct.url, bundle: synthetic ? bundle.url : undefined }
   const [proxy, evergate, bare] = await Promise.all([
     group.start('proxy', { upstream: direct.url }),
-    group.start('evergate', { ...gateway, env: { EVERGATE_DATA_DIR: dataDir } }),
+    group.start('evergate', { ...gateway, env: store.env }),
     group.start('evergate', { ...gateway, env: { EVERGATE_RELEASE_MANAGEMENT: 'false' } })
   ])
   return { direct, proxy, evergate, bare }
@@ -261,6 +263,7 @@ export async function runBench ({ quick = false, only, log = () => {} }: BenchOp
       fixedRate: { rate, scenarios: fixedResults },
       micro,
       microRestSpread,
+      database: storeKind(),
       memory,
       problems,
       valid: problems.length === 0

@@ -101,6 +101,12 @@ function ask<T extends ServerMessage['type']> (child: ChildProcess, message: Par
  */
 export class ProcessGroup {
   readonly #children = new Set<ChildProcess>()
+  readonly #afterStop: Array<() => Promise<void>> = []
+
+  /** Work to do once every child has stopped (a gateway's database schema to drop, say). */
+  afterStop (cleanup: () => Promise<void>): void {
+    this.#afterStop.push(cleanup)
+  }
 
   async start (role: Role, options: StartOptions = {}): Promise<ServerProcess> {
     const args = [role, options.upstream, options.bundle].filter((a) => a !== undefined)
@@ -124,5 +130,7 @@ export class ProcessGroup {
 
   async stopAll (): Promise<void> {
     await Promise.all([...this.#children].map(stopChild))
+    const cleanups = this.#afterStop.splice(0)
+    await Promise.all(cleanups.map((cleanup) => cleanup()))
   }
 }

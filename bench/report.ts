@@ -184,6 +184,7 @@ export function renderMarkdown (results: BenchResults): string {
     `${results.date} · ${machine.nproc} CPUs (${machine.cpu}) · ${machine.memoryGb} GB · Node ${machine.node} · ${machine.platform}`,
     `source ${source.commit ?? 'unknown'}${source.dirty.length > 0 ? ` + uncommitted changes in ${source.dirty.join(', ')}` : ''}`,
     `${settings.rounds} interleaved rounds, medians · closed loop ${settings.closedSeconds} s × ${settings.connections} connections · fixed rate ${settings.fixedSeconds} s`,
+    `release data: ${results.database === 'postgres' ? 'PostgreSQL (DATABASE_URL), a schema per gateway' : 'embedded PGlite in each gateway\'s process (no DATABASE_URL)'}`,
     '',
     `### Closed loop (peak throughput, ${settings.connections} connections, pipelining 1)`,
     '',

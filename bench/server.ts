@@ -5,9 +5,7 @@
 //
 // It reports its port over IPC once listening, answers RSS and profiler requests, and exits on
 // `stop` or when the parent goes away (the IPC channel closes), so no server outlives a crashed run.
-import { mkdtemp, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
 import type { FastifyInstance } from 'fastify'
 import type { ServerMessage, ParentMessage, Role } from './processes.js'
@@ -52,11 +50,9 @@ async function buildEvergate (coreUrl: string, bundleUrl: string | undefined): P
   const { default: bundle } = bundleUrl === undefined
     ? await import('../versions/index.js')
     : await import(bundleUrl) as typeof import('../versions/index.js')
-  // The environment passes through, so `EVERGATE_...=x npm run bench` measures another setting.
-  // Without DATABASE_URL each gateway gets an embedded database of its own: two processes must
-  // never open one PGlite folder.
-  const dataDir = await mkdtemp(join(tmpdir(), 'evergate-bench-data-'))
-  const config = loadConfig({ EVERGATE_DATA_DIR: dataDir, ...process.env, CORE_URL: coreUrl, LOG_LEVEL: 'silent' })
+  // The environment passes through, so `EVERGATE_...=x npm run bench` measures another setting;
+  // the parent gives each gateway a store of its own (bench/database.ts).
+  const config = loadConfig({ ...process.env, CORE_URL: coreUrl, LOG_LEVEL: 'silent' })
   return await buildApp({ config, bundle })
 }
 

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { closedLoop, demoScenarios, preflight, type Measurement } from './load.js'
+import { gatewayStore } from './database.js'
 import { ProcessGroup } from './processes.js'
 
 export interface SoakResults {
@@ -34,10 +35,12 @@ function slope (points: Array<{ x: number, y: number }>): number {
  */
 export async function runSoak ({ minutes = 5, everySeconds = 10, connections = 32, log = (_: string) => {} } = {}): Promise<SoakResults> {
   const group = new ProcessGroup()
-  const dataDir = await mkdtemp(join(tmpdir(), 'evergate-soak-'))
+  const workDir = await mkdtemp(join(tmpdir(), 'evergate-soak-'))
   try {
     const core = await group.start('core')
-    const evergate = await group.start('evergate', { upstream: core.url, env: { EVERGATE_DATA_DIR: dataDir } })
+    const store = await gatewayStore(workDir, 'soak')
+    group.afterStop(() => store.drop())
+    const evergate = await group.start('evergate', { upstream: core.url, env: store.env })
     const scenarios = demoScenarios().filter((s) => s.via === 'evergate')
     for (const scenario of scenarios) await preflight(evergate.url, scenario)
 
@@ -58,6 +61,6 @@ export async function runSoak ({ minutes = 5, everySeconds = 10, connections = 3
     return { date: new Date().toISOString(), minutes, samples, slopeMbPerMinute: slope(settled), load }
   } finally {
     await group.stopAll()
-    await rm(dataDir, { recursive: true, force: true })
+    await rm(workDir, { recursive: true, force: true })
   }
 }
