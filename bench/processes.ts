@@ -36,6 +36,13 @@ export interface StartOptions {
   env?: Record<string, string>
 }
 
+/**
+ * V8 flags the gateway runs with in production (the Dockerfile's CMD, `npm run start:gateway`), so
+ * it is measured as it is deployed. A 2 MB young generation: the gateway's garbage is per-request
+ * and short-lived, and measured, this cuts RSS under load by ~30 MB at no throughput cost.
+ */
+export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2']
+
 // Forked children inherit execArgv: compiled, the parent runs dist/bench/*.js with no loader;
 // under tap it runs bench/*.ts with tap's TypeScript loader, and so will the child.
 const ENTRY = new URL(import.meta.url.endsWith('.ts') ? './server.ts' : './server.js', import.meta.url)
@@ -111,6 +118,7 @@ export class ProcessGroup {
   async start (role: Role, options: StartOptions = {}): Promise<ServerProcess> {
     const args = [role, options.upstream, options.bundle].filter((a) => a !== undefined)
     const child = fork(ENTRY, args, {
+      execArgv: role === 'evergate' ? [...process.execArgv, ...GATEWAY_NODE_FLAGS] : process.execArgv,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc']
     })

@@ -4,7 +4,7 @@ import t, { type Test } from 'tap'
 import { request } from 'undici'
 import { QUICK, runBench, type ScenarioResult } from '../bench/harness.js'
 import { demoScenarios } from '../bench/load.js'
-import { ProcessGroup } from '../bench/processes.js'
+import { GATEWAY_NODE_FLAGS, ProcessGroup } from '../bench/processes.js'
 import { renderMarkdown } from '../bench/report.js'
 
 // Keeps the benchmark harness working: one quick run, checked for shape only. Speed is never
@@ -99,4 +99,16 @@ t.test('a server profiles itself on demand (npm run bench -- --profile)', async 
 
 t.test('a quick run writes nothing into bench/results', async (t) => {
   t.same(await listResults(), before)
+})
+
+t.test('the gateway is measured with the V8 flags it is deployed with', async (t) => {
+  const root = new URL('../', import.meta.url)
+  const dockerfile = await readFile(new URL('Dockerfile', root), 'utf8')
+  const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]') as string[]
+  const { scripts } = JSON.parse(await readFile(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> }
+  t.ok(GATEWAY_NODE_FLAGS.length > 0)
+  for (const flag of GATEWAY_NODE_FLAGS) {
+    t.ok(cmd.includes(flag), `the Dockerfile's CMD has ${flag}`)
+    t.ok(scripts['start:gateway'].split(' ').includes(flag), `npm run start:gateway has ${flag}`)
+  }
 })
