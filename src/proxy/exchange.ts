@@ -6,6 +6,8 @@ type ResponseHeaders = Record<string, string | string[]>
 export interface CoreResponse {
   readonly statusCode: number
   readonly headers: ResponseHeaders
+  /** performance.now() when the core's headers arrived. */
+  readonly headersAt: number
   /**
    * The whole body when the gateway reads it (`whole`) or when the core announced a length of at
    * most `collectUpTo`; otherwise a stream that flows as the client reads it.
@@ -29,6 +31,9 @@ class CoreBody extends Readable {
 
   constructor (private readonly controller: Dispatcher.DispatchController) {
     super()
+    // A core failure after the headers destroys this stream with its error. Whoever reads it
+    // (Fastify's sendStream) handles that; until someone does, the error must not be uncaught.
+    this.on('error', () => {})
   }
 
   override _read (): void {
@@ -53,21 +58,25 @@ export function exchange (dispatcher: Dispatcher, request: Dispatcher.DispatchOp
   return new Promise((resolve, reject) => {
     let statusCode = 0
     let headers: ResponseHeaders = {}
+    let headersAt = 0
     let chunks: Buffer[] | null = null
     let stream: CoreBody | null = null
 
     dispatcher.dispatch(request, {
       onRequestStart () {},
       onResponseStart (controller, status, responseHeaders) {
+        // 1xx (103 Early Hints, 102 Processing) come before the answer and are not it.
+        if (status < 200) return
         statusCode = status
         headers = responseHeaders as ResponseHeaders
+        headersAt = performance.now()
         const length = headers['content-length']
         if (whole(status) || (typeof length === 'string' && Number(length) <= collectUpTo)) {
           chunks = []
           return
         }
         stream = new CoreBody(controller)
-        resolve({ statusCode, headers, body: stream })
+        resolve({ statusCode, headers, headersAt, body: stream })
       },
       onResponseData (controller, chunk) {
         if (chunks !== null) chunks.push(chunk)
@@ -80,7 +89,7 @@ export function exchange (dispatcher: Dispatcher, request: Dispatcher.DispatchOp
           return
         }
         const body = chunks === null || chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
-        resolve({ statusCode, headers, body })
+        resolve({ statusCode, headers, headersAt, body })
       },
       onResponseError (_controller, err) {
         // Before the body streamed, the caller gets the error; after, the stream carries it.

@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http'
+import { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { RequestContext, ResponseContext, RoutePlan, RouteTarget } from '../engine/index.js'
 import { reject, runChain } from '../gateway/run-chain.js'
-import { exchange, type ExchangeOptions } from './exchange.js'
+import { exchange, type CoreResponse, type ExchangeOptions } from './exchange.js'
 import { UpstreamBadResponseError, upstreamFailure } from './errors.js'
 import type { Upstream } from './upstreams.js'
 import type { Metrics } from '../metrics.js'
@@ -17,8 +18,8 @@ type OutgoingHeaders = Record<string, string | string[]>
 
 /** Header names a `Connection` value lists: hop-by-hop too. Usually just "keep-alive", already dropped. */
 function listedIn (connection: string | string[] | undefined): Set<string> | null {
-  if (typeof connection !== 'string') return null
-  const lower = connection.toLowerCase()
+  if (connection === undefined) return null
+  const lower = (Array.isArray(connection) ? connection.join(',') : connection).toLowerCase()
   if (lower === 'keep-alive' || lower === 'close') return null
   const names = lower.split(',').map((t) => t.trim()).filter((t) => !HOP_BY_HOP.has(t) && t !== 'close')
   return names.length === 0 ? null : new Set(names)
@@ -44,6 +45,16 @@ function compilePath (target: RouteTarget): (params: Record<string, unknown>) =>
     }
     return path
   }
+}
+
+/** Params or a query as a step may own them: repeated query keys (arrays) copied too. */
+function copyOf (values: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const name in values) {
+    const value = values[name]
+    out[name] = Array.isArray(value) ? [...value] : value
+  }
+  return out
 }
 
 function queryString (query: Record<string, unknown>): string {
@@ -104,10 +115,10 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     if (!rewritesPath && !rewritesQuery) return request.url
     let params = request.params as Record<string, unknown>
     // Steps may change what they are given; the context keeps the request as the client sent it.
-    if (steps.params.length > 0) params = runChain(steps.params, { ...params }, ctx) as Record<string, unknown>
+    if (steps.params.length > 0) params = runChain(steps.params, copyOf(params), ctx) as Record<string, unknown>
     const path = rewritesPath ? buildPath(params) : request.url.slice(0, request.url.length - rawQuery(request.url).length)
     const query = rewritesQuery
-      ? queryString(runChain(steps.query, { ...request.query as object }, ctx) as Record<string, unknown>)
+      ? queryString(runChain(steps.query, copyOf(request.query as Record<string, unknown>), ctx) as Record<string, unknown>)
       : rawQuery(request.url)
     return path + query
   }
@@ -142,27 +153,26 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     } catch (err) {
       throw upstreamFailure(err, upstream.name)
     }
-    upstreamTimer.observe((performance.now() - sent) / 1000)
+    upstreamTimer.observe((res.headersAt - sent) / 1000)
 
     const chain = plan.responseChain(res.statusCode)
-    reply.code(res.statusCode)
-    reply.header('x-contract-version', contract)
-    reply.header('x-request-id', request.id)
     const headers = withoutHopByHop(res.headers, {})
     headers.vary = typeof headers.vary === 'string' ? `${headers.vary}, ${vary}` : vary
-
-    if (chain === null || res.statusCode === 204 || res.statusCode === 304) {
-      // A whole body gets its length from Fastify; a streamed one keeps the core's, if it gave one.
-      const length = res.headers['content-length']
-      if (length !== undefined && !Buffer.isBuffer(res.body)) headers['content-length'] = length
-      reply.headers(headers)
-      return reply.send(res.body)
+    headers['x-contract-version'] = contract
+    headers['x-request-id'] = request.id
+    try {
+      reply.code(res.statusCode)
+    } catch (err) {
+      // A status Node cannot send (600 and up): nobody will read a streamed body, so end it here.
+      if (!Buffer.isBuffer(res.body)) res.body.destroy()
+      throw Object.assign(new UpstreamBadResponseError(upstream.name), { cause: err })
     }
+    if (chain === null || res.statusCode === 204 || res.statusCode === 304) return passThrough(reply, res, headers)
 
     let data: unknown
     try {
       // A translated response is always collected whole (see exchangeOptions).
-      data = JSON.parse((res.body as Buffer).toString())
+      data = JSON.parse(utf8(res.body as Buffer))
     } catch (err) {
       throw Object.assign(new UpstreamBadResponseError(upstream.name), { cause: err })
     }
@@ -178,4 +188,28 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     reply.headers(headers)
     return reply.send(data)
   }
+}
+
+/** The body as text, without the byte order mark some cores put before JSON. */
+function utf8 (body: Buffer): string {
+  return body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? body.toString('utf8', 3) : body.toString('utf8')
+}
+
+/** An untouched answer, sent with the core's own headers and nothing Fastify would add to them. */
+function passThrough (reply: FastifyReply, { headers: core, body }: CoreResponse, headers: OutgoingHeaders): FastifyReply {
+  const length = core['content-length']
+  if (!Buffer.isBuffer(body)) {
+    if (length !== undefined) headers['content-length'] = length
+    return reply.headers(headers).send(body)
+  }
+  if (body.length === 0) {
+    // No payload: Fastify then adds no content type, and no length to a 204 or 304.
+    return reply.headers(headers).send()
+  }
+  if (headers['content-type'] === undefined) {
+    // Fastify would label a bare Buffer application/octet-stream; as a stream it goes as it came.
+    headers['content-length'] = String(body.length)
+    return reply.headers(headers).send(Readable.from([body]))
+  }
+  return reply.headers(headers).send(body)
 }
