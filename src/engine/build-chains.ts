@@ -87,8 +87,9 @@ export function buildPlans (bundle: Bundle): Plans {
     head: head.version,
     contracts: plans,
     renderError (plan, error, request) {
-      let body: unknown = head.formatError(error)
-      if (plan.errorChain.length === 0) return body
+      if (plan.errorChain.length === 0) return head.formatError(error)
+      // Steps may change what they are given, and details can be a value kept beyond this request.
+      let body: unknown = head.formatError(error.details === undefined ? error : { ...error, details: structuredClone(error.details) })
       const stepCtx: ResponseContext = { status: error.statusCode, request: request ?? NO_REQUEST, reject: cannotReject }
       for (const step of plan.errorChain) body = step.run(body, stepCtx)
       return body

@@ -22,8 +22,10 @@ export interface ResponseContext {
 }
 
 /**
- * One translation. It owns the value it is given (parsed for this request alone, or the previous
- * step's result) and may change it in place and return it, as `reshape` does; it must not keep it.
+ * One translation. It owns the value it is given (parsed or copied for this request alone, or the
+ * previous step's result) and may change it in place and return it, as `reshape` does; it must not
+ * keep it. Changed in place, one object must not appear twice in a step's result (`{ items, first:
+ * items[0] }`): a later step would translate it twice.
  */
 export type Step = (value: any, ctx: any) => any
 

@@ -17,7 +17,12 @@ export function reshape<T extends object, K extends keyof T = never, A extends o
   const target = value as Record<PropertyKey, unknown>
   for (const key of drop) delete target[key]
   if (add !== undefined) {
-    for (const key in add) if (Object.hasOwn(add, key)) target[key] = add[key]
+    for (const key in add) {
+      if (!Object.hasOwn(add, key)) continue
+      // An own "__proto__" (JSON.parse makes them) is a key, as spread makes it, not a prototype.
+      if (key === '__proto__') Object.defineProperty(target, key, { value: add[key], enumerable: true, writable: true, configurable: true })
+      else target[key] = add[key]
+    }
   }
   return target as Simplify<Omit<T, K | keyof A> & A>
 }

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { buildPlans, loadBundle, type ContractPlan, type RouteKey } from '../../src/engine/index.js'
+import { Type } from '@sinclair/typebox'
+import { buildPlans, defineChange, defineContract, deriveContract, loadBundle, type ContractPlan, type RouteKey } from '../../src/engine/index.js'
 import { contracts } from '../fixtures/contracts.js'
 
 const changesDir = fileURLToPath(new URL('../fixtures/bundles/valid', import.meta.url))
@@ -66,4 +67,18 @@ t.test('a step may reject the response', async (t) => {
   const [tags] = route('2.0.0', 'GET /notes/:id').responseChain(200) ?? []
   t.same(tags.run({ id: 'n1', body: 'b', tags: [] }, noCtx), { id: 'n1', body: 'b' })
   t.throws(() => tags.run({ id: 'n2', body: 'b', tags: ['secret'] }, { ...noCtx, request: { params: { id: 'n2' } } }), /reject/)
+})
+
+t.test('error steps get details of their own, not the error\'s', async (t) => {
+  const head = defineContract({ version: '2.0.0', error: Type.Any(), formatError: (error) => ({ error }), routes: {} })
+  const old = deriveContract(head, { version: '1.0.0' })
+  const change = defineChange(old, head, {
+    description: 'a step that changes the details it is given',
+    errors: (body) => { body.error.details.seen = true; return body }
+  })
+  const built = buildPlans({ contracts: [old, head], head, changes: new Map([['2.0.0', [{ change, version: '2.0.0', file: 'x.ts' }]]]) })
+  const details = { field: 'name' }
+  const body = built.renderError(built.contracts[0], { statusCode: 400, code: 'EVG_ERR_X', message: 'm', details }, null)
+  t.same(body, { error: { statusCode: 400, code: 'EVG_ERR_X', message: 'm', details: { field: 'name', seen: true } } })
+  t.same(details, { field: 'name' }, 'the error (which the gateway may keep) is untouched')
 })
