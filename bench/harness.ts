@@ -84,6 +84,8 @@ export interface BenchResults {
   micro: MicroPoint[]
   /** Where the gateways kept their release data: PostgreSQL (DATABASE_URL set) or embedded PGlite. */
   database: StoreKind
+  /** `--only`: the scenarios were filtered by this pattern; a partial run. */
+  only?: string
   /** The same steps written with object rest and spread, for comparison. */
   microRestSpread: MicroPoint[]
   memory: Memory
@@ -144,8 +146,7 @@ async function startStack (group: ProcessGroup, workDir: string, stack: Stack, b
   const synthetic = stack === 'synthetic'
   const direct = await group.start(synthetic ? 'synthetic-core' : 'core')
   // Each gateway gets a store of its own, so no two share state and the run leaves nothing behind.
-  const store = await gatewayStore(workDir, stack)
-  group.afterStop(() => store.drop())
+  const store = await gatewayStore(workDir, stack, group)
   const gateway = { upstream: direct.url, bundle: synthetic ? bundle.url : undefined }
   const [proxy, evergate, bare] = await Promise.all([
     group.start('proxy', { upstream: direct.url }),
@@ -157,8 +158,12 @@ async function startStack (group: ProcessGroup, workDir: string, stack: Stack, b
 
 /** Two stacks of core, http-proxy and gateway; `workDir` is a temp directory, removed by the caller. */
 export async function startServers (group: ProcessGroup, workDir: string, bundle: SyntheticBundle): Promise<Servers> {
-  const [demo, synthetic] = await Promise.all(STACKS.map((stack) => startStack(group, workDir, stack, bundle)))
-  return { demo, synthetic }
+  // Settled, not Promise.all: if one stack fails, the other has finished starting (and registered
+  // what to clean up) before the caller stops the group.
+  const [demo, synthetic] = await Promise.allSettled(STACKS.map((stack) => startStack(group, workDir, stack, bundle)))
+  if (demo.status === 'rejected') throw demo.reason
+  if (synthetic.status === 'rejected') throw synthetic.reason
+  return { demo: demo.value, synthetic: synthetic.value }
 }
 
 type Measure = (url: string, scenario: Scenario) => Promise<Measurement>
@@ -264,13 +269,17 @@ export async function runBench ({ quick = false, only, log = () => {} }: BenchOp
       micro,
       microRestSpread,
       database: storeKind(),
+      only: only?.source,
       memory,
       problems,
       valid: problems.length === 0
     }
     return { ...results, targets: evaluateTargets(results) }
   } finally {
-    await group.stopAll()
-    await rm(workDir, { recursive: true, force: true })
+    try {
+      await group.stopAll()
+    } finally {
+      await rm(workDir, { recursive: true, force: true })
+    }
   }
 }

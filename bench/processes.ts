@@ -138,9 +138,12 @@ export class ProcessGroup {
     }
   }
 
+  /** Stops every child, then runs every cleanup; a cleanup that fails is reported, not thrown. */
   async stopAll (): Promise<void> {
     await Promise.all([...this.#children].map(stopChild))
     const cleanups = this.#afterStop.splice(0)
-    await Promise.all(cleanups.map((cleanup) => cleanup()))
+    for (const result of await Promise.allSettled(cleanups.map((cleanup) => cleanup()))) {
+      if (result.status === 'rejected') console.error('bench cleanup failed:', result.reason)
+    }
   }
 }

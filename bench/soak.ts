@@ -38,8 +38,7 @@ export async function runSoak ({ minutes = 5, everySeconds = 10, connections = 3
   const workDir = await mkdtemp(join(tmpdir(), 'evergate-soak-'))
   try {
     const core = await group.start('core')
-    const store = await gatewayStore(workDir, 'soak')
-    group.afterStop(() => store.drop())
+    const store = await gatewayStore(workDir, 'soak', group)
     const evergate = await group.start('evergate', { upstream: core.url, env: store.env })
     const scenarios = demoScenarios().filter((s) => s.via === 'evergate')
     for (const scenario of scenarios) await preflight(evergate.url, scenario)
@@ -60,7 +59,10 @@ export async function runSoak ({ minutes = 5, everySeconds = 10, connections = 3
     const settled = samples.filter((s) => s.seconds >= WARM_SECONDS).map((s) => ({ x: s.seconds / 60, y: s.rssMb }))
     return { date: new Date().toISOString(), minutes, samples, slopeMbPerMinute: slope(settled), load }
   } finally {
-    await group.stopAll()
-    await rm(workDir, { recursive: true, force: true })
+    try {
+      await group.stopAll()
+    } finally {
+      await rm(workDir, { recursive: true, force: true })
+    }
   }
 }
