@@ -110,5 +110,6 @@ t.test('the gateway is measured with the V8 flags it is deployed with', async (t
   for (const flag of GATEWAY_NODE_FLAGS) {
     t.ok(cmd.includes(flag), `the Dockerfile's CMD has ${flag}`)
     t.ok(scripts['start:gateway'].split(' ').includes(flag), `npm run start:gateway has ${flag}`)
+    t.ok(scripts.start.split(' ').includes(flag), `npm start has ${flag}`)
   }
 })
