@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chainScenarios, closedLoop, demoScenarios, fixedRate, preflight, type Measurement, type Scenario, type Stack, type Via } from './load.js'
+import { chainScenarios, closedLoop, demoScenarios, fixedRate, preflight, type CpuPerRequest, type Measurement, type Scenario, type Stack, type Via } from './load.js'
 import { gatewayStore, storeKind, type StoreKind } from './database.js'
 import { ProcessGroup, type ServerProcess } from './processes.js'
 import { evaluateTargets, machineInfo, sourceInfo, type Machine, type Source, type TargetResult } from './report.js'
@@ -127,7 +127,41 @@ function medianOf (rounds: Measurement[]): Measurement {
   }
   const lags = rounds.flatMap((m) => m.sendLagP99 === undefined ? [] : [m.sendLagP99])
   if (lags.length > 0) out.sendLagP99 = median(lags)
+  const cpus = rounds.flatMap((m) => m.cpu === undefined ? [] : [m.cpu])
+  if (cpus.length === rounds.length && cpus.length > 0) {
+    out.cpu = { server: median(cpus.map((c) => c.server)), load: median(cpus.map((c) => c.load)) }
+    const cores = cpus.flatMap((c) => c.core === undefined ? [] : [c.core])
+    if (cores.length === cpus.length) out.cpu.core = median(cores)
+  }
   return out
+}
+
+function ownCpu (): number {
+  const { user, system } = process.cpuUsage()
+  return user + system
+}
+
+/**
+ * CPU time used by a scenario's server, the core behind it (if another process) and this process,
+ * from when `begin` is called (the end of the pre-roll) to `perRequest`; undefined if never begun.
+ */
+function cpuMeter (server: ServerProcess, core: ServerProcess | undefined) {
+  const read = () => Promise.all([server.cpu(), core?.cpu() ?? 0, ownCpu()])
+  let from: Promise<number[]> | undefined
+  return {
+    begin: () => {
+      from = read()
+      // Awaited in perRequest; a failed read must not count as unhandled before then.
+      from.catch(() => {})
+    },
+    async perRequest (requests: number): Promise<CpuPerRequest | undefined> {
+      if (from === undefined || requests === 0) return undefined
+      const [[s0, c0, l0], [s1, c1, l1]] = await Promise.all([from, read()])
+      const cpu: CpuPerRequest = { server: (s1 - s0) / requests, load: (l1 - l0) / requests }
+      if (core !== undefined) cpu.core = (c1 - c0) / requests
+      return cpu
+    }
+  }
 }
 
 /** Samples a gateway's RSS while it is under load; returns the peak in bytes when stopped. */
@@ -166,7 +200,8 @@ export async function startServers (group: ProcessGroup, workDir: string, bundle
   return { demo: demo.value, synthetic: synthetic.value }
 }
 
-type Measure = (url: string, scenario: Scenario) => Promise<Measurement>
+/** `onMeasuring`: for a measure that meters CPU, called when its measured seconds begin. */
+type Measure = (url: string, scenario: Scenario, onMeasuring: () => void) => Promise<Measurement>
 
 interface Run {
   servers: Servers
@@ -174,7 +209,7 @@ interface Run {
   log: (line: string) => void
 }
 
-/** Runs each scenario once per round, interleaved (A B C A B C), tracking the gateways' peak RSS. */
+/** Runs each scenario once per round, interleaved (A B C A B C), tracking the gateways' peak RSS and CPU per request. */
 async function interleave ({ servers, settings, log }: Run, scenarios: Scenario[], measure: Measure): Promise<ScenarioResult[]> {
   const results = scenarios.map(({ id, stack, via, group, changes }) =>
     ({ id, stack, via, group, changes, rounds: [] as Measurement[], peakRssMb: undefined as number | undefined }))
@@ -182,7 +217,10 @@ async function interleave ({ servers, settings, log }: Run, scenarios: Scenario[
     for (const [i, scenario] of scenarios.entries()) {
       const server = servers[scenario.stack][scenario.via]
       const stopWatch = scenario.via === 'evergate' || scenario.via === 'bare' ? watchRss(server, settings.rssEveryMs) : null
-      const m = await measure(server.url, scenario)
+      const meter = cpuMeter(server, scenario.via === 'direct' ? undefined : servers[scenario.stack].direct)
+      const m = await measure(server.url, scenario, meter.begin)
+      const cpu = await meter.perRequest(m.requests)
+      if (cpu !== undefined) m.cpu = cpu
       if (stopWatch !== null) results[i].peakRssMb = Math.max(results[i].peakRssMb ?? 0, stopWatch() / MB)
       results[i].rounds.push(m)
       log(`  round ${round + 1} ${scenario.id}: ${Math.round(m.rps)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms`)
@@ -236,8 +274,8 @@ export async function runBench ({ quick = false, only, log = () => {} }: BenchOp
     const run: Run = { servers, settings, log }
 
     const { connections, prerollSeconds } = settings
-    const closed: Measure = (url, s) =>
-      closedLoop(url, [s.request], { connections, prerollSeconds, seconds: settings.closedSeconds })
+    const closed: Measure = (url, s, onMeasuring) =>
+      closedLoop(url, [s.request], { connections, prerollSeconds, seconds: settings.closedSeconds, onMeasuring })
     log(`closed loop: ${settings.rounds} rounds of ${settings.closedSeconds} s, ${connections} connections`)
     const closedLoopResults = await interleave(run, all, closed)
 

@@ -39,6 +39,22 @@ export interface Measurement {
   non2xx: number
   /** Fixed rate only: how late the generator sent (p99, ms), already included in the latencies. */
   sendLagP99?: number
+  /** Closed loop: CPU time per request in the measured seconds, µs (see CpuPerRequest). */
+  cpu?: CpuPerRequest
+}
+
+/**
+ * Where the box's CPU went, per request answered. Everything runs on the same cores, so a
+ * throughput ratio is also shaped by what the core and the load generator take: CPU per request
+ * is the gateway's own cost, whatever the others did.
+ */
+export interface CpuPerRequest {
+  /** The server the load was sent to: the core itself for direct, else the proxy or gateway. */
+  server: number
+  /** The core behind it; absent for direct. */
+  core?: number
+  /** This process: autocannon and the harness. */
+  load: number
 }
 
 const HEAD = '3.0.0'
@@ -152,6 +168,8 @@ export interface ClosedLoopOptions {
   /** Load before the measured seconds, on the same connections; its errors count, nothing else. */
   prerollSeconds?: number
   seconds: number
+  /** Called when the pre-roll ends and the measured seconds begin. */
+  onMeasuring?: () => void
 }
 
 /**
@@ -159,10 +177,11 @@ export interface ClosedLoopOptions {
  * in (pipelining 1). Latencies are taken from each response rather than from autocannon's
  * histogram, which keeps whole milliseconds only.
  */
-export function closedLoop (url: string, requests: readonly HttpRequest[], { connections, prerollSeconds = 0, seconds }: ClosedLoopOptions): Promise<Measurement> {
+export function closedLoop (url: string, requests: readonly HttpRequest[], { connections, prerollSeconds = 0, seconds, onMeasuring }: ClosedLoopOptions): Promise<Measurement> {
   return new Promise((resolve, reject) => {
     const latencies: number[] = []
     const start = performance.now()
+    if (onMeasuring !== undefined) setTimeout(onMeasuring, prerollSeconds * 1000)
     const instance = autocannon({
       url,
       // Each connection sends these in turn, over and over.

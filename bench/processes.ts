@@ -5,12 +5,14 @@ export type Role = 'core' | 'synthetic-core' | 'proxy' | 'evergate'
 
 export type ParentMessage =
   | { type: 'rss' }
+  | { type: 'cpu' }
   | { type: 'profile-start' }
   | { type: 'profile-stop', file: string }
   | { type: 'stop' }
 export type ServerMessage =
   | { type: 'ready', port: number }
   | { type: 'rss', rss: number }
+  | { type: 'cpu', micros: number }
   | { type: 'profile-started' }
   | { type: 'profile-written' }
 
@@ -20,6 +22,8 @@ export interface ServerProcess {
   readonly url: string
   /** Resident set size in bytes, as the process itself reads it. */
   rss (): Promise<number>
+  /** CPU time the process has used so far, user and system, in microseconds (process.cpuUsage()). */
+  cpu (): Promise<number>
   /** Starts the V8 CPU profiler in the server, so that boot and warm-up can stay out of the profile. */
   startProfile (): Promise<void>
   /** Stops it and has the server write the profile (.cpuprofile, for DevTools) to `file`. */
@@ -132,6 +136,7 @@ export class ProcessGroup {
       pid: child.pid as number,
       url: `http://127.0.0.1:${port}`,
       rss: async () => (await ask(child, { type: 'rss' }, 'rss')).rss,
+      cpu: async () => (await ask(child, { type: 'cpu' }, 'cpu')).micros,
       startProfile: async () => { await ask(child, { type: 'profile-start' }, 'profile-started') },
       stopProfile: async (file) => { await ask(child, { type: 'profile-stop', file }, 'profile-written') },
       stop: () => stopChild(child)

@@ -147,9 +147,21 @@ function row (cells: Array<string | number>): string {
   return `| ${cells.join(' | ')} |`
 }
 
+const us = (value: number | undefined) => value === undefined ? '–' : value.toFixed(1)
+
+/** CPU per request and how busy the whole box was: whether the cores, not the server, set the pace. */
+function cpuCells (m: Measurement, proxy: Measurement | undefined, nproc: number): string[] {
+  const cpu = m.cpu
+  if (cpu === undefined) return ['–', '–', '–', '–', '–']
+  const busy = (cpu.server + (cpu.core ?? 0) + cpu.load) * m.rps / (nproc * 1e6)
+  return [us(cpu.server), x(ratio(cpu.server, proxy?.cpu?.server)), us(cpu.core), us(cpu.load), `${Math.round(busy * 100)}%`]
+}
+
 /** Every scenario, each figure also as a ratio to http-proxy and to direct on the same request. */
-function scenarioTable (list: ScenarioResult[], rate?: number): string[] {
+function scenarioTable (list: ScenarioResult[], nproc: number, rate?: number): string[] {
   const head = ['scenario', 'req/s', 'vs proxy', 'vs direct', 'p50 ms', 'vs proxy', 'vs direct', 'p99 ms', 'vs proxy', 'vs direct', 'errors', 'non-2xx']
+  const withCpu = list.some((r) => r.median.cpu !== undefined)
+  if (withCpu) head.push('CPU µs/req', 'vs proxy', 'core µs/req', 'load gen µs/req', 'box busy')
   if (rate !== undefined) head.push('send lag p99 ms')
   const lines = [row(head), row(head.map(() => '---'))]
   for (const r of list) {
@@ -158,6 +170,7 @@ function scenarioTable (list: ScenarioResult[], rate?: number): string[] {
     const vs = (key: keyof Pick<Measurement, 'rps' | 'p50' | 'p99'>) => [x(ratio(m[key], proxy?.[key])), x(ratio(m[key], direct?.[key]))]
     const rps = rate !== undefined && saturated(m, rate) ? `${int(m.rps)} (saturated)` : int(m.rps)
     const cells = [r.id, rps, ...vs('rps'), ms(m.p50), ...vs('p50'), ms(m.p99), ...vs('p99'), m.errors, m.non2xx]
+    if (withCpu) cells.push(...cpuCells(m, proxy, nproc))
     if (rate !== undefined) cells.push(ms(m.sendLagP99 ?? NaN))
     lines.push(row(cells))
   }
@@ -197,14 +210,17 @@ export function renderMarkdown (results: BenchResults): string {
     '',
     `### Closed loop (peak throughput, ${settings.connections} connections, pipelining 1)`,
     '',
-    ...scenarioTable(results.closedLoop),
+    ...scenarioTable(results.closedLoop, machine.nproc),
+    '',
+    'CPU µs/req: user + system CPU of the server the load went to (the core itself for direct) per request answered, in the measured seconds;',
+    'core and load gen: the same for the core behind it and for the load generator. Box busy: all three together, as a share of every CPU.',
     '',
     ...(results.fixedRate.scenarios.length === 0
       ? ['### Fixed rate: not run (it needs the head client\'s peak: `--only` left it out)', '']
       : [
           `### Fixed rate: ${int(results.fixedRate.rate)} req/s (${settings.rateFraction} × evergate's head-client peak), latency from when each request was due`,
           '',
-          ...scenarioTable(results.fixedRate.scenarios, results.fixedRate.rate),
+          ...scenarioTable(results.fixedRate.scenarios, machine.nproc, results.fixedRate.rate),
           '',
           'Send lag: how late the load generator itself sent (it shares the CPUs); it is part of every latency in this table.',
           'Saturated: the server could not keep the rate, so its latencies are mostly time spent queued.',

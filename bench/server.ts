@@ -3,7 +3,7 @@
 //
 //   server.js <role> [upstream URL] [bundle module URL]
 //
-// It reports its port over IPC once listening, answers RSS and profiler requests, and exits on
+// It reports its port over IPC once listening, answers RSS, CPU time and profiler requests, and exits on
 // `stop` or when the parent goes away (the IPC channel closes), so no server outlives a crashed run.
 import { writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
@@ -88,6 +88,10 @@ async function onMessage (message: ParentMessage): Promise<void> {
   switch (message.type) {
     case 'rss':
       return send({ type: 'rss', rss: process.memoryUsage.rss() })
+    case 'cpu': {
+      const { user, system } = process.cpuUsage()
+      return send({ type: 'cpu', micros: user + system })
+    }
     case 'profile-start':
       profiler.connect()
       await profiler.post('Profiler.enable')

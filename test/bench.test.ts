@@ -42,6 +42,16 @@ t.test('closed loop: every demo scenario and chain length', async (t) => {
   measured(t, results.closedLoop, [...demoIds, ...chainIds])
 })
 
+t.test('closed loop: CPU per request of the server, the core behind it and the load generator', async (t) => {
+  for (const r of results.closedLoop) {
+    const cpu = r.median.cpu
+    t.ok(cpu !== undefined && cpu.server > 0 && cpu.load > 0, `${r.id}: server and load generator CPU`)
+    t.equal(cpu?.core !== undefined, r.via !== 'direct', `${r.id}: a core behind it, unless it is the core`)
+    if (cpu?.core !== undefined) t.ok(cpu.core > 0, `${r.id}: the core's CPU`)
+  }
+  for (const r of results.fixedRate.scenarios) t.equal(r.median.cpu, undefined, `${r.id}: not metered at a fixed rate`)
+})
+
 t.test('fixed rate: every demo scenario, at a positive rate', async (t) => {
   t.ok(results.fixedRate.rate > 0)
   measured(t, results.fixedRate.scenarios, demoScenarios().filter((s) => s.via !== 'bare').map((s) => s.id))
