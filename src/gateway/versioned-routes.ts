@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifySchema } from 'fastify'
 import type { Plans, RoutePlan, RouteTarget } from '../engine/index.js'
-import { createForwarder } from '../proxy/forward.js'
+import { createForwarder, stopUpstream } from '../proxy/forward.js'
 import { CONTRACT_CONSTRAINT } from '../resolve/plugin.js'
 import type { Metrics } from '../metrics.js'
 import { RouteGoneError } from './errors.js'
@@ -31,17 +31,20 @@ function schemaOf ({ schema }: RoutePlan): FastifySchema {
  * the version resolver derives: each version gets its own route table, validation and chain.
  */
 export default async function versionedRoutes (fastify: FastifyInstance, opts: VersionedRoutesOptions): Promise<void> {
+  fastify.decorateRequest('upstream', null)
   for (const contract of opts.plans.contracts) {
     for (const plan of contract.routes) {
+      const forwards = plan.target !== null
       fastify.route({
         method: plan.method,
         url: plan.url,
         constraints: { [CONTRACT_CONSTRAINT]: plan.contract },
         schema: schemaOf(plan),
         config: { evergate: plan },
-        handler: plan.target === null
-          ? async () => { throw new RouteGoneError(plan.goneMessage as string) }
-          : createForwarder(plan as RoutePlan & { target: RouteTarget }, upstreamOf(fastify, plan), opts)
+        handler: forwards
+          ? createForwarder(plan as RoutePlan & { target: RouteTarget }, upstreamOf(fastify, plan), opts)
+          : async () => { throw new RouteGoneError(plan.goneMessage as string) },
+        ...(forwards ? { onRequestAbort: stopUpstream } : {})
       })
     }
   }

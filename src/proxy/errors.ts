@@ -15,6 +15,14 @@ export const UpstreamResetError = createError<[string]>(
 export const UpstreamBadResponseError = createError<[string]>(
   'EVG_ERR_UPSTREAM_BAD_RESPONSE', 'The %s service sent a response that is not JSON', 502, Base)
 
+/** Why the gateway stopped a core exchange: its client closed the connection. Never sent to anyone. */
+export class ClientGoneError extends Error {
+  constructor () {
+    super('the client closed the connection before its answer')
+    this.name = 'ClientGoneError'
+  }
+}
+
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'])
 const TIMEOUT = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT'])
 

@@ -15,6 +15,15 @@ export interface CoreResponse {
   readonly body: Buffer | Readable
 }
 
+/** Where an exchange in flight can be reached, to stop it: the client's request, in the gateway. */
+export interface InFlight {
+  /**
+   * The core exchange under way for this request, until its answer is complete or streams to the
+   * client; null before and after.
+   */
+  upstream: Dispatcher.DispatchController | null
+}
+
 export interface ExchangeOptions {
   /** Whether a response with this status is collected whatever its size: a step reads it. */
   whole: (statusCode: number) => boolean
@@ -54,7 +63,7 @@ class CoreBody extends Readable {
  * about a fifth of the gateway's CPU per proxied request.
  */
 export function exchange (dispatcher: Dispatcher, request: Dispatcher.DispatchOptions,
-  { whole, collectUpTo }: ExchangeOptions): Promise<CoreResponse> {
+  { whole, collectUpTo }: ExchangeOptions, inFlight: InFlight): Promise<CoreResponse> {
   return new Promise((resolve, reject) => {
     let statusCode = 0
     let headers: ResponseHeaders = {}
@@ -63,7 +72,9 @@ export function exchange (dispatcher: Dispatcher, request: Dispatcher.DispatchOp
     let stream: CoreBody | null = null
 
     dispatcher.dispatch(request, {
-      onRequestStart () {},
+      onRequestStart (controller) {
+        inFlight.upstream = controller
+      },
       onResponseStart (controller, status, responseHeaders) {
         // 1xx (103 Early Hints, 102 Processing) come before the answer and are not it.
         if (status < 200) return
@@ -75,6 +86,8 @@ export function exchange (dispatcher: Dispatcher, request: Dispatcher.DispatchOp
           chunks = []
           return
         }
+        // From here the stream stops the core when the client leaves (Fastify destroys it).
+        inFlight.upstream = null
         stream = new CoreBody(controller)
         resolve({ statusCode, headers, headersAt, body: stream })
       },
@@ -83,6 +96,7 @@ export function exchange (dispatcher: Dispatcher, request: Dispatcher.DispatchOp
         else if (stream?.push(chunk) === false) controller.pause()
       },
       onResponseEnd () {
+        inFlight.upstream = null
         if (stream !== null) {
           stream.settled = true
           stream.push(null)
@@ -92,6 +106,7 @@ export function exchange (dispatcher: Dispatcher, request: Dispatcher.DispatchOp
         resolve({ statusCode, headers, headersAt, body })
       },
       onResponseError (_controller, err) {
+        inFlight.upstream = null
         // Before the body streamed, the caller gets the error; after, the stream carries it.
         if (stream === null) return reject(err)
         stream.settled = true

@@ -1,12 +1,31 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { Readable } from 'node:stream'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, onRequestAbortHookHandler } from 'fastify'
+import type { Dispatcher } from 'undici'
 import type { RequestContext, ResponseContext, RoutePlan, RouteTarget } from '../engine/index.js'
 import { reject, runChain } from '../gateway/run-chain.js'
 import { exchange, type CoreResponse, type ExchangeOptions } from './exchange.js'
-import { UpstreamBadResponseError, upstreamFailure } from './errors.js'
+import { ClientGoneError, UpstreamBadResponseError, upstreamFailure } from './errors.js'
 import type { Upstream } from './upstreams.js'
 import type { Metrics } from '../metrics.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The core exchange under way for this request (see InFlight), to stop if the client leaves. */
+    upstream: Dispatcher.DispatchController | null
+  }
+}
+
+/**
+ * A route's onRequestAbort hook: the client went away before its answer (an app sent to the
+ * background, a lost signal), so the core's work on it stops too instead of running to the end.
+ * A body already streaming stops through the stream (CoreBody); this covers the wait for the
+ * core's headers and a body being collected.
+ */
+export const stopUpstream: onRequestAbortHookHandler = (request, done) => {
+  request.upstream?.abort(new ClientGoneError())
+  done()
+}
 
 // Never forwarded in either direction (RFC 9110 7.6.1), plus what the proxy sets itself.
 const HOP_BY_HOP = new Set([
@@ -149,8 +168,10 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     let res
     const sent = performance.now()
     try {
-      res = await exchange(pool, { method: target.method, path, headers: upstreamHeaders(request), body }, exchangeOptions)
+      res = await exchange(pool, { method: target.method, path, headers: upstreamHeaders(request), body }, exchangeOptions, request)
     } catch (err) {
+      // Nobody is left to answer, and the core did not fail: nothing to send or to log.
+      if (err instanceof ClientGoneError) return reply.hijack()
       throw upstreamFailure(err, upstream.name)
     }
     upstreamTimer.observe((res.headersAt - sent) / 1000)

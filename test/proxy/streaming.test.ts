@@ -171,3 +171,40 @@ t.test('a slow client holds the core back instead of filling the gateway\'s memo
   t.ok(written < 64 * 1024 * 1024, `${written} bytes in buffers, not the whole 256 MB`)
   res.destroy()
 })
+
+t.test('a client that leaves before its answer stops the core\'s work on it', async (t) => {
+  // The core takes its time: it sends nothing, or the headers and half of a body it announced.
+  const arrived: Array<() => void> = []
+  const closed: Array<() => void> = []
+  const url = await core(t, (req, res) => {
+    if (req.url?.includes('answer') === true) return res.writeHead(200, { 'content-type': 'application/json' }).end('{"items":[],"next_cursor":null}')
+    res.on('close', () => { if (!res.writableFinished) closed.shift()?.() })
+    if (req.url?.includes('half') === true) {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' })
+      res.write('{"items":[')
+    }
+    arrived.shift()?.()
+  })
+  const { url: gateway } = await startGateway(t, url)
+
+  const cases = [
+    { name: 'waiting for the headers, a body that passes through', version: '3.0.0', path: '/articles' },
+    { name: 'waiting for the headers, a body to translate', version: '1.0.0', path: '/articles' },
+    { name: 'collecting a body', version: '3.0.0', path: '/articles?cursor=half' }
+  ]
+  for (const { name, version, path } of cases) {
+    const atCore = new Promise<void>((resolve) => { arrived.push(resolve) })
+    const coreClosed = new Promise<string>((resolve) => { closed.push(() => resolve('closed')) })
+    const req = httpRequest(gateway + path, { headers: { 'x-app-version': version } })
+    req.on('error', () => {})
+    req.end()
+    await atCore
+    req.destroy()
+    // The gateway's own timeout for core headers is far longer: only the client leaving can do this.
+    const within = new Promise<string>((resolve) => setTimeout(() => resolve('still open'), 2000).unref())
+    t.equal(await Promise.race([coreClosed, within]), 'closed', `${name}: the core's request ended with the client's`)
+  }
+
+  const after = await call(gateway, '/articles?cursor=answer')
+  t.equal(after.status, 200, 'the gateway answers the next client as before')
+})
