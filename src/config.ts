@@ -20,6 +20,8 @@ const EnvSchema = Type.Object({
   EVERGATE_MISSING_VERSION: Type.String({ default: 'head' }),
   EVERGATE_USER_AGENT_FALLBACK: Type.Boolean({ default: true }),
   EVERGATE_BODY_LIMIT: Type.Integer({ default: 1048576, minimum: 1 }),
+  /** The largest core response read whole to translate for an older client; past it, a 502. */
+  EVERGATE_TRANSLATE_LIMIT: Type.Integer({ default: 10485760, minimum: 1 }),
   EVERGATE_UPSTREAM_CONNECTIONS: Type.Integer({ default: 64, minimum: 1 }),
   EVERGATE_CONNECT_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 1 }),
   EVERGATE_HEADERS_TIMEOUT_MS: Type.Integer({ default: 15000, minimum: 1 }),
@@ -97,7 +99,8 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
       connectTimeout: e.EVERGATE_CONNECT_TIMEOUT_MS,
       headersTimeout: e.EVERGATE_HEADERS_TIMEOUT_MS,
       bodyTimeout: e.EVERGATE_BODY_TIMEOUT_MS,
-      keepAliveTimeout: e.EVERGATE_KEEP_ALIVE_MS
+      keepAliveTimeout: e.EVERGATE_KEEP_ALIVE_MS,
+      translateLimit: e.EVERGATE_TRANSLATE_LIMIT
     },
     release: e.EVERGATE_RELEASE_MANAGEMENT
       ? {

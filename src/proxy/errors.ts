@@ -15,6 +15,17 @@ export const UpstreamResetError = createError<[string]>(
 export const UpstreamBadResponseError = createError<[string]>(
   'EVG_ERR_UPSTREAM_BAD_RESPONSE', 'The %s service sent a response that is not JSON', 502, Base)
 
+export const UpstreamTooLargeError = createError<[string]>(
+  'EVG_ERR_UPSTREAM_TOO_LARGE', 'The %s service sent a response too large to translate', 502, Base)
+
+/** Why the gateway stopped reading a core response it had to translate: past the configured limit. */
+export class ResponseTooLargeError extends Error {
+  constructor (limit: number) {
+    super(`the response to translate is over ${limit} bytes`)
+    this.name = 'ResponseTooLargeError'
+  }
+}
+
 /** Why the gateway stopped a core exchange: its client closed the connection. Never sent to anyone. */
 export class ClientGoneError extends Error {
   constructor () {
@@ -26,15 +37,18 @@ export class ClientGoneError extends Error {
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'])
 const TIMEOUT = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT'])
 
-/** Maps an undici or socket failure to the client-facing error; the cause is kept for the log. */
-export function upstreamFailure (err: unknown, upstream: string): Error {
+function failureOf (err: unknown, upstream: string): Error {
+  if (err instanceof ResponseTooLargeError) return new UpstreamTooLargeError(upstream)
   const code = (err as { code?: string }).code ?? ''
   const causeCode = ((err as { cause?: { code?: string } }).cause?.code) ?? ''
-  const failure = UNREACHABLE.has(code) || UNREACHABLE.has(causeCode)
-    ? new UpstreamUnreachableError(upstream)
-    : TIMEOUT.has(code) || TIMEOUT.has(causeCode)
-      ? new UpstreamTimeoutError(upstream)
-      : new UpstreamResetError(upstream)
+  if (UNREACHABLE.has(code) || UNREACHABLE.has(causeCode)) return new UpstreamUnreachableError(upstream)
+  if (TIMEOUT.has(code) || TIMEOUT.has(causeCode)) return new UpstreamTimeoutError(upstream)
+  return new UpstreamResetError(upstream)
+}
+
+/** Maps an undici or socket failure to the client-facing error; the cause is kept for the log. */
+export function upstreamFailure (err: unknown, upstream: string): Error {
+  const failure = failureOf(err, upstream)
   failure.cause = err
   return failure
 }

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
+import { ResponseTooLargeError } from './errors.js'
 
 type ResponseHeaders = Record<string, string | string[]>
 
@@ -29,6 +30,8 @@ export interface ExchangeOptions {
   whole: (statusCode: number) => boolean
   /** Bodies with a Content-Length up to this many bytes are collected rather than streamed. */
   collectUpTo: number
+  /** The most a body collected because of `whole` may have; past it the exchange fails. */
+  wholeUpTo: number
 }
 
 const EMPTY = Buffer.alloc(0)
@@ -63,12 +66,14 @@ class CoreBody extends Readable {
  * about a fifth of the gateway's CPU per proxied request.
  */
 export function exchange (dispatcher: Dispatcher, request: Dispatcher.DispatchOptions,
-  { whole, collectUpTo }: ExchangeOptions, inFlight: InFlight): Promise<CoreResponse> {
+  { whole, collectUpTo, wholeUpTo }: ExchangeOptions, inFlight: InFlight): Promise<CoreResponse> {
   return new Promise((resolve, reject) => {
     let statusCode = 0
     let headers: ResponseHeaders = {}
     let headersAt = 0
     let chunks: Buffer[] | null = null
+    let collected = 0
+    let limit = Infinity
     let stream: CoreBody | null = null
 
     dispatcher.dispatch(request, {
@@ -82,7 +87,13 @@ export function exchange (dispatcher: Dispatcher, request: Dispatcher.DispatchOp
         headers = responseHeaders as ResponseHeaders
         headersAt = performance.now()
         const length = headers['content-length']
-        if (whole(status) || (typeof length === 'string' && Number(length) <= collectUpTo)) {
+        if (whole(status)) {
+          if (typeof length === 'string' && Number(length) > wholeUpTo) return controller.abort(new ResponseTooLargeError(wholeUpTo))
+          limit = wholeUpTo
+          chunks = []
+          return
+        }
+        if (typeof length === 'string' && Number(length) <= collectUpTo) {
           chunks = []
           return
         }
@@ -92,8 +103,12 @@ export function exchange (dispatcher: Dispatcher, request: Dispatcher.DispatchOp
         resolve({ statusCode, headers, headersAt, body: stream })
       },
       onResponseData (controller, chunk) {
-        if (chunks !== null) chunks.push(chunk)
-        else if (stream?.push(chunk) === false) controller.pause()
+        if (chunks !== null) {
+          // Without a length (or with a false one), a body to translate is bounded as it arrives.
+          collected += chunk.length
+          if (collected > limit) return controller.abort(new ResponseTooLargeError(wholeUpTo))
+          chunks.push(chunk)
+        } else if (stream?.push(chunk) === false) controller.pause()
       },
       onResponseEnd () {
         inFlight.upstream = null

@@ -118,7 +118,11 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
   const rewritesQuery = steps.query.length > 0
   const hasRequestSteps = rewritesPath || rewritesQuery || steps.body.length > 0
   const buildPath = compilePath(target)
-  const exchangeOptions: ExchangeOptions = { whole: (status) => plan.responseChain(status) !== null, collectUpTo: COLLECT_UP_TO }
+  const exchangeOptions: ExchangeOptions = {
+    whole: (status) => plan.responseChain(status) !== null,
+    collectUpTo: COLLECT_UP_TO,
+    wholeUpTo: upstream.translateLimit
+  }
 
   function requestContext (request: FastifyRequest): RequestContext {
     return {

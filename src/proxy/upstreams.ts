@@ -10,12 +10,15 @@ export interface UpstreamOptions {
   headersTimeout: number
   bodyTimeout: number
   keepAliveTimeout: number
+  /** The largest response the gateway reads whole to translate, in bytes. */
+  translateLimit: number
 }
 
 export interface Upstream {
   readonly name: string
   readonly origin: string
   readonly pool: Pool
+  readonly translateLimit: number
 }
 
 declare module 'fastify' {
@@ -36,7 +39,7 @@ async function upstreams (fastify: FastifyInstance, opts: UpstreamOptions): Prom
       bodyTimeout: opts.bodyTimeout,
       connect: { timeout: opts.connectTimeout }
     })
-    map.set(name, { name, origin, pool })
+    map.set(name, { name, origin, pool, translateLimit: opts.translateLimit })
   }
   fastify.decorate('upstreams', map)
   fastify.addHook('onClose', async () => {

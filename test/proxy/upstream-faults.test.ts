@@ -2,7 +2,7 @@ import { once } from 'node:events'
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import { upstreamFailure, UpstreamError } from '../../src/proxy/errors.js'
+import { ResponseTooLargeError, upstreamFailure, UpstreamError } from '../../src/proxy/errors.js'
 import { call, startGateway } from '../helpers/gateway.js'
 
 // Real faults from a real (misbehaving) core: refused, silent, resetting, babbling.
@@ -115,6 +115,42 @@ t.test('a core that dies mid-way through a large streamed body: the client conne
   t.equal(next.status, 200)
 })
 
+t.test('a core answer too large to translate: 502 in the client\'s shape, not a gateway out of memory', async (t) => {
+  const article = (i: number) => ({
+    id: `art_${i}`, title: 'x'.repeat(200), summary: 'y'.repeat(200), kind: 'article',
+    published_at: '2026-06-30T08:30:00.000Z', price_cents: 149, currency: 'GBP'
+  })
+  const page = (n: number) => JSON.stringify({ items: Array.from({ length: n }, (_, i) => article(i)), next_cursor: null })
+  const small = page(10)
+  const big = page(500) // ~250 KB
+  const url = await faultyCore(t, (req, res) => {
+    const body = req.url?.includes('small') === true ? small : big
+    if (req.url?.includes('chunked') === true) {
+      // No length: the gateway only finds out as the bytes arrive.
+      res.writeHead(200, { 'content-type': 'application/json' })
+      for (let i = 0; i < body.length; i += 16 * 1024) res.write(body.slice(i, i + 16 * 1024))
+      return res.end()
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body)
+  })
+  const { url: gateway } = await startGateway(t, url, { env: { EVERGATE_TRANSLATE_LIMIT: String(100 * 1024) } })
+
+  for (const how of ['length', 'chunked']) {
+    const v1 = await call(gateway, `/articles?cursor=${how}`, { version: '1.0.0' })
+    t.equal(v1.status, 502, `${how}: a bad gateway`)
+    t.same(v1.json, { message: 'The core service sent a response too large to translate', code: 502 }, `${how}: 1.0.0's shape`)
+    t.equal(v1.headers['x-evergate-error-code'], 'EVG_ERR_UPSTREAM_TOO_LARGE')
+    const v23 = await call(gateway, `/articles?cursor=${how}`, { version: '2.3.0' })
+    t.same(v23.json, { error: { code: 'EVG_ERR_UPSTREAM_TOO_LARGE', message: 'The core service sent a response too large to translate' } }, `${how}: 2.3.0's shape`)
+    const head = await call(gateway, `/articles?cursor=${how}`)
+    t.equal(head.status, 200, `${how}: head reads nothing, so any size streams through`)
+    t.equal(head.text, big)
+    const under = await call(gateway, `/articles?cursor=small-${how}`, { version: '1.0.0' })
+    t.equal(under.status, 200, `${how}: under the limit, translated as ever`)
+    t.equal(under.json.length, 10)
+  }
+})
+
 t.test('failures map onto the hierarchy', async (t) => {
   const cases: Array<[object, string, number]> = [
     [{ code: 'ECONNREFUSED' }, 'EVG_ERR_UPSTREAM_UNREACHABLE', 502],
@@ -122,6 +158,7 @@ t.test('failures map onto the hierarchy', async (t) => {
     [{ code: 'UND_ERR_BODY_TIMEOUT' }, 'EVG_ERR_UPSTREAM_TIMEOUT', 504],
     [{ cause: { code: 'ENOTFOUND' } }, 'EVG_ERR_UPSTREAM_UNREACHABLE', 502],
     [{ code: 'UND_ERR_SOCKET' }, 'EVG_ERR_UPSTREAM_RESET', 503],
+    [new ResponseTooLargeError(1024), 'EVG_ERR_UPSTREAM_TOO_LARGE', 502],
     [{}, 'EVG_ERR_UPSTREAM_RESET', 503]
   ]
   for (const [cause, code, status] of cases) {
