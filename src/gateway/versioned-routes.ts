@@ -32,6 +32,7 @@ function schemaOf ({ schema }: RoutePlan): FastifySchema {
  */
 export default async function versionedRoutes (fastify: FastifyInstance, opts: VersionedRoutesOptions): Promise<void> {
   fastify.decorateRequest('upstream', null)
+  fastify.decorateRequest('clientGone', false)
   for (const contract of opts.plans.contracts) {
     for (const plan of contract.routes) {
       const forwards = plan.target !== null

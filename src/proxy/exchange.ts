@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
-import { ResponseTooLargeError } from './errors.js'
+import { ClientGoneError, ResponseTooLargeError } from './errors.js'
 
 type ResponseHeaders = Record<string, string | string[]>
 
@@ -23,6 +23,8 @@ export interface InFlight {
    * client; null before and after.
    */
   upstream: Dispatcher.DispatchController | null
+  /** The client left before its answer: an exchange that has not started yet never starts. */
+  clientGone: boolean
 }
 
 export interface ExchangeOptions {
@@ -78,6 +80,8 @@ export function exchange (dispatcher: Dispatcher, request: Dispatcher.DispatchOp
 
     dispatcher.dispatch(request, {
       onRequestStart (controller) {
+        // It may have waited in the pool's queue (every connection busy) while its client gave up.
+        if (inFlight.clientGone) return controller.abort(new ClientGoneError())
         inFlight.upstream = controller
       },
       onResponseStart (controller, status, responseHeaders) {

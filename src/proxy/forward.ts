@@ -13,16 +13,20 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The core exchange under way for this request (see InFlight), to stop if the client leaves. */
     upstream: Dispatcher.DispatchController | null
+    /** The client left before its answer (see InFlight). */
+    clientGone: boolean
   }
 }
 
 /**
  * A route's onRequestAbort hook: the client went away before its answer (an app sent to the
  * background, a lost signal), so the core's work on it stops too instead of running to the end.
- * A body already streaming stops through the stream (CoreBody); this covers the wait for the
- * core's headers and a body being collected.
+ * A body already streaming stops through the stream (CoreBody); this covers a request waiting
+ * for a core connection (it is never sent), the wait for the core's headers and a body being
+ * collected.
  */
 export const stopUpstream: onRequestAbortHookHandler = (request, done) => {
+  request.clientGone = true
   request.upstream?.abort(new ClientGoneError())
   done()
 }
@@ -169,6 +173,8 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
       requestChainTimer.observe((performance.now() - started) / 1000)
     }
 
+    // Gone while its body was read or its request steps ran: nothing to ask the core.
+    if (request.clientGone) return reply.hijack()
     let res
     const sent = performance.now()
     try {

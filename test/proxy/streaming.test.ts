@@ -208,3 +208,33 @@ t.test('a client that leaves before its answer stops the core\'s work on it', as
   const after = await call(gateway, '/articles?cursor=answer')
   t.equal(after.status, 200, 'the gateway answers the next client as before')
 })
+
+t.test('a client that leaves while its request waits for a core connection is never sent to the core', async (t) => {
+  const seen: string[] = []
+  let release = () => {}
+  let firstArrived = () => {}
+  const arrived = new Promise<void>((resolve) => { firstArrived = resolve })
+  const url = await core(t, (req, res) => {
+    seen.push(req.url ?? '')
+    const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"items":[],"next_cursor":null}')
+    if (req.url?.includes('held') === true) {
+      release = answer
+      return firstArrived()
+    }
+    answer()
+  })
+  // One connection to the core: while it is held, every other request queues in the gateway.
+  const { url: gateway } = await startGateway(t, url, { env: { EVERGATE_UPSTREAM_CONNECTIONS: '1' } })
+  const held = call(gateway, '/articles?cursor=held')
+  await arrived
+  const req = httpRequest(`${gateway}/articles?cursor=gone`, { headers: { 'x-app-version': '3.0.0' } })
+  req.on('error', () => {})
+  req.end()
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  req.destroy()
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  release()
+  t.equal((await held).status, 200)
+  t.equal((await call(gateway, '/articles?cursor=next')).status, 200, 'the connection serves the next client')
+  t.same(seen, ['/articles?cursor=held', '/articles?cursor=next'], 'the request of the client that left never reached the core')
+})

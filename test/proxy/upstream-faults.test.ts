@@ -125,6 +125,10 @@ t.test('a core answer too large to translate: 502 in the client\'s shape, not a 
   const big = page(500) // ~250 KB
   const url = await faultyCore(t, (req, res) => {
     const body = req.url?.includes('small') === true ? small : big
+    if (req.url?.includes('announced') === true) {
+      // Its length says too large; the rest of the body never comes. Only the length can tell.
+      return res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(big) }).write(big.slice(0, 1024))
+    }
     if (req.url?.includes('chunked') === true) {
       // No length: the gateway only finds out as the bytes arrive.
       res.writeHead(200, { 'content-type': 'application/json' })
@@ -141,6 +145,7 @@ t.test('a core answer too large to translate: 502 in the client\'s shape, not a 
     t.same(v1.json, { message: 'The core service sent a response too large to translate', code: 502 }, `${how}: 1.0.0's shape`)
     t.equal(v1.headers['x-evergate-error-code'], 'EVG_ERR_UPSTREAM_TOO_LARGE')
     const v23 = await call(gateway, `/articles?cursor=${how}`, { version: '2.3.0' })
+    t.equal(v23.status, 502)
     t.same(v23.json, { error: { code: 'EVG_ERR_UPSTREAM_TOO_LARGE', message: 'The core service sent a response too large to translate' } }, `${how}: 2.3.0's shape`)
     const head = await call(gateway, `/articles?cursor=${how}`)
     t.equal(head.status, 200, `${how}: head reads nothing, so any size streams through`)
@@ -149,6 +154,8 @@ t.test('a core answer too large to translate: 502 in the client\'s shape, not a 
     t.equal(under.status, 200, `${how}: under the limit, translated as ever`)
     t.equal(under.json.length, 10)
   }
+  const announced = await call(gateway, '/articles?cursor=announced', { version: '1.0.0' })
+  t.equal(announced.headers['x-evergate-error-code'], 'EVG_ERR_UPSTREAM_TOO_LARGE', 'a length over the limit fails at the headers')
 })
 
 t.test('failures map onto the hierarchy', async (t) => {
