@@ -38,6 +38,16 @@ export interface ExchangeOptions {
 
 const EMPTY = Buffer.alloc(0)
 
+// RFC 9110 9.2.2: sending these twice means what sending them once does.
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'])
+// The connection closed under the request: a keep-alive connection the core had just given up on.
+const CONNECTION_LOST = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'])
+
+/** A failure before any answer that another connection may not have: worth one more try. */
+function retryable (method: string, err: Error): boolean {
+  return IDEMPOTENT.has(method) && CONNECTION_LOST.has((err as { code?: string }).code ?? '')
+}
+
 /** A streamed core body: it pauses the core's socket when the client reads slowly. */
 class CoreBody extends Readable {
   /** The core finished the body, or failed it. */
@@ -77,8 +87,9 @@ export function exchange (dispatcher: Dispatcher, request: Dispatcher.DispatchOp
     let collected = 0
     let limit = Infinity
     let stream: CoreBody | null = null
+    let retries = 1
 
-    dispatcher.dispatch(request, {
+    const handler: Dispatcher.DispatchHandler = {
       onRequestStart (controller) {
         // It may have waited in the pool's queue (every connection busy) while its client gave up.
         if (inFlight.clientGone) return controller.abort(new ClientGoneError())
@@ -127,10 +138,21 @@ export function exchange (dispatcher: Dispatcher, request: Dispatcher.DispatchOp
       onResponseError (_controller, err) {
         inFlight.upstream = null
         // Before the body streamed, the caller gets the error; after, the stream carries it.
-        if (stream === null) return reject(err)
-        stream.settled = true
-        stream.destroy(err)
+        if (stream !== null) {
+          stream.settled = true
+          stream.destroy(err)
+          return
+        }
+        // No answer at all yet (a core that closes idle connections as the gateway reuses one):
+        // an idempotent request goes once more. Its body, if any, is a Buffer or a string.
+        if (statusCode === 0 && retries > 0 && !inFlight.clientGone && retryable(request.method, err)) {
+          retries--
+          queueMicrotask(() => dispatcher.dispatch(request, handler))
+          return
+        }
+        reject(err)
       }
-    })
+    }
+    dispatcher.dispatch(request, handler)
   })
 }

@@ -36,11 +36,34 @@ t.test('a core that never answers: 504 after the headers timeout, not a hang', a
 })
 
 t.test('a core that drops the connection: 503', async (t) => {
-  const resetting = await faultyCore(t, (req) => { req.socket.destroy() })
+  let attempts = 0
+  const resetting = await faultyCore(t, (req) => {
+    attempts++
+    req.socket.destroy()
+  })
   const { url } = await startGateway(t, resetting)
   const res = await call(url, '/profile', { version: '1.0.0' })
   t.equal(res.status, 503)
   t.same(res.json, { message: 'The core service dropped the connection', code: 503 })
+  t.equal(attempts, 2, 'a read is tried once more, not again and again')
+})
+
+t.test('a connection the core drops before answering: a read goes again, a write does not', async (t) => {
+  // Each first request on a connection is dropped unanswered, as a core does with a keep-alive
+  // connection it has just timed out while the gateway reuses it.
+  const seen: string[] = []
+  const dropping = await faultyCore(t, (req, res) => {
+    seen.push(`${req.method ?? ''} ${req.url ?? ''}`)
+    if (seen.filter((s) => s === `${req.method ?? ''} ${req.url ?? ''}`).length === 1) return req.socket.destroy()
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"items":[],"next_cursor":null}')
+  })
+  const { url } = await startGateway(t, dropping)
+  const read = await call(url, '/articles?cursor=a')
+  t.equal(read.status, 200, 'GET: answered from the second try')
+  t.same(read.json, { items: [], next_cursor: null })
+  const write = await call(url, '/bookmarks', { method: 'POST', json: { article_id: 'art_001', folder: 'Reading' } })
+  t.equal(write.status, 503, 'POST: the core may have acted on it, so it is not sent twice')
+  t.same(seen, ['GET /articles?cursor=a', 'GET /articles?cursor=a', 'POST /bookmarks'])
 })
 
 t.test('a core that answers with something that is not JSON', async (t) => {
