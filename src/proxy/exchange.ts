@@ -88,6 +88,8 @@ export function exchange (dispatcher: Dispatcher, request: Dispatcher.DispatchOp
     let limit = Infinity
     let stream: CoreBody | null = null
     let retries = 1
+    /** The core has said something, if only a 1xx: past that, no second try. */
+    let answered = false
 
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart (controller) {
@@ -96,6 +98,7 @@ export function exchange (dispatcher: Dispatcher, request: Dispatcher.DispatchOp
         inFlight.upstream = controller
       },
       onResponseStart (controller, status, responseHeaders) {
+        answered = true
         // 1xx (103 Early Hints, 102 Processing) come before the answer and are not it.
         if (status < 200) return
         statusCode = status
@@ -145,7 +148,7 @@ export function exchange (dispatcher: Dispatcher, request: Dispatcher.DispatchOp
         }
         // No answer at all yet (a core that closes idle connections as the gateway reuses one):
         // an idempotent request goes once more. Its body, if any, is a Buffer or a string.
-        if (statusCode === 0 && retries > 0 && !inFlight.clientGone && retryable(request.method, err)) {
+        if (!answered && retries > 0 && !inFlight.clientGone && retryable(request.method, err)) {
           retries--
           queueMicrotask(() => dispatcher.dispatch(request, handler))
           return
