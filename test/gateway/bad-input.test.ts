@@ -60,6 +60,12 @@ t.test('bad input', async (t) => {
     const old = await call(url, '/profile', { version: '0.9.0' })
     t.equal(old.status, 426)
     t.same(old.json, { message: 'App version 0.9.0 is no longer supported (the oldest supported is 1.0.0): please update the app', code: 426 })
+    // Pre-releases strict semver refuses (a leading zero) once threw where every route is chosen.
+    const zero = await call(url, '/profile', { version: '2.0.0-01' })
+    t.equal(zero.status, 200)
+    t.equal(zero.headers['x-contract-version'], '1.0.0', 'read as 2.0.0-1, a pre-release of 2.0.0')
+    const health = await call(url, '/_evergate/health', { version: '1.0.0-a.00' })
+    t.equal(health.status, 200, 'and the gateway is still up')
   })
 
   t.test('unknown routes are a 404 in the client\'s shape', async (t) => {

@@ -1,4 +1,5 @@
 import t from 'tap'
+import semver from 'semver'
 import { appVersionFromUserAgent, parseAppVersion, parsePlatform } from '../../src/resolve/app-version.js'
 
 t.test('parseAppVersion reads what real builds send', async (t) => {
@@ -14,6 +15,11 @@ t.test('parseAppVersion reads what real builds send', async (t) => {
     ['03.02.01', '3.2.1'],
     ['3.2.1-beta.2', '3.2.1-beta.2'],
     ['3.2.1+build.7', '3.2.1'],
+    ['1.0.0-01', '1.0.0-1'],
+    ['1.0.0-a.00', '1.0.0-a.0'],
+    ['1.0.0-0', '1.0.0-0'],
+    ['1.0.0-a-00', '1.0.0-a-00'],
+    ['1.0.0-01a.002b', '1.0.0-01a.002b'],
     ['', null],
     ['garbage', null],
     ['3.x', null],
@@ -24,6 +30,30 @@ t.test('parseAppVersion reads what real builds send', async (t) => {
     [`1.0.0${' '.repeat(70)}`, null]
   ]
   for (const [raw, expected] of cases) t.equal(parseAppVersion(raw), expected, JSON.stringify(raw))
+})
+
+t.test('whatever parseAppVersion returns, semver can compare', async (t) => {
+  // A version semver refuses would throw where the route is chosen, for every path: try every
+  // short string over the characters that matter, and pre-releases of every shape up to length 4.
+  const alphabet = ['0', '1', '9', '.', '-', 'a', '+', ' ']
+  let tried = 0
+  let parsed = 0
+  const tails = ['']
+  for (let length = 1; length <= 4; length++) {
+    for (const tail of tails.filter((tail) => tail.length === length - 1)) {
+      for (const char of alphabet) tails.push(tail + char)
+    }
+  }
+  for (const head of ['1', '1.0', '1.0.0', '1.0.0-', 'v1.2.3-0']) {
+    for (const tail of tails) {
+      const version = parseAppVersion(head + tail)
+      tried++
+      if (version === null) continue
+      parsed++
+      if (semver.valid(version) !== version) t.fail(`${JSON.stringify(head + tail)} -> ${version}`)
+    }
+  }
+  t.ok(parsed > 100, `${parsed} of ${tried} strings parsed, all valid semver`)
 })
 
 t.test('appVersionFromUserAgent reads Name/x.y.z, but not a browser', async (t) => {
