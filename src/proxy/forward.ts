@@ -31,10 +31,12 @@ export const stopUpstream: onRequestAbortHookHandler = (request, done) => {
   done()
 }
 
-// Never forwarded in either direction (RFC 9110 7.6.1), plus what the proxy sets itself.
+// Never forwarded in either direction (RFC 9110 7.6.1), plus what the proxy sets itself. `Expect`
+// too: Node has already answered a 100-continue and the gateway holds the whole body (undici
+// refuses the header, and a request it refuses as it is dispatched costs the pool a connection).
 const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
-  'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length'
+  'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect'
 ])
 
 type OutgoingHeaders = Record<string, string | string[]>
@@ -90,6 +92,25 @@ function queryString (query: Record<string, unknown>): string {
   return text === '' ? '' : `?${text}`
 }
 
+/**
+ * The request target in origin form. A client may send the absolute form (`GET http://host/path`,
+ * RFC 9112 3.2.2), which the router has checked and matched by the path after the authority, as
+ * this takes it; the core gets that path, never the client's authority.
+ */
+function originForm (url: string): string {
+  if (url.charCodeAt(0) === 47) return url
+  const authority = url.indexOf('://') + 3
+  const path = url.indexOf('/', authority)
+  const query = url.indexOf('?', authority)
+  if (query !== -1 && (path === -1 || query < path)) return `/${url.slice(query)}`
+  return path === -1 ? '/' : url.slice(path)
+}
+
+/** A header value, repeated or not, as one list. */
+function joined (value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value
+}
+
 function rawQuery (url: string): string {
   const q = url.indexOf('?')
   return q === -1 ? '' : url.slice(q)
@@ -139,14 +160,15 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
   }
 
   function upstreamPath (request: FastifyRequest, ctx: RequestContext | null): string {
-    if (!rewritesPath && !rewritesQuery) return request.url
+    const url = originForm(request.url)
+    if (!rewritesPath && !rewritesQuery) return url
     let params = request.params as Record<string, unknown>
     // Steps may change what they are given; the context keeps the request as the client sent it.
     if (steps.params.length > 0) params = runChain(steps.params, copyOf(params), ctx) as Record<string, unknown>
-    const path = rewritesPath ? buildPath(params) : request.url.slice(0, request.url.length - rawQuery(request.url).length)
+    const path = rewritesPath ? buildPath(params) : url.slice(0, url.length - rawQuery(url).length)
     const query = rewritesQuery
       ? queryString(runChain(steps.query, copyOf(request.query as Record<string, unknown>), ctx) as Record<string, unknown>)
-      : rawQuery(request.url)
+      : rawQuery(url)
     return path + query
   }
 
@@ -164,7 +186,7 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
 
   return async function forward (request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     const ctx = hasRequestSteps ? requestContext(request) : null
-    let path = request.url
+    let path = originForm(request.url)
     let body: Buffer | string | undefined = request.rawBody
     if (hasRequestSteps) {
       const started = performance.now()
@@ -188,7 +210,8 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
 
     const chain = plan.responseChain(res.statusCode)
     const headers = withoutHopByHop(res.headers, {})
-    headers.vary = typeof headers.vary === 'string' ? `${headers.vary}, ${vary}` : vary
+    const coreVary = joined(headers.vary)
+    headers.vary = coreVary === undefined ? vary : `${coreVary}, ${vary}`
     headers['x-contract-version'] = contract
     headers['x-request-id'] = request.id
     try {

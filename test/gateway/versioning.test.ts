@@ -1,3 +1,5 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
@@ -63,6 +65,17 @@ t.test('what the core receives', async (t) => {
     t.equal(notes.seen.at(-1)?.headers['x-kept'], 'yes')
   })
 
+  t.test('an absolute-form target reaches the core as its path, without the client\'s authority', async (t) => {
+    for (const target of ['http://internal.example/notes?x=1', 'HTTP://internal.example:9/notes?x=1']) {
+      const reply = await rawHttp(url, `GET ${target} HTTP/1.1\r\nHost: x\r\nX-App-Version: 3.0.0\r\nConnection: close\r\n\r\n`)
+      t.match(reply, /^HTTP\/1\.1 200/, target)
+      t.equal(notes.seen.at(-1)?.url, '/notes?x=1', target)
+    }
+    const renamed = await rawHttp(url, 'GET http://internal.example/note/n1?x=1 HTTP/1.1\r\nHost: x\r\nX-App-Version: 1.0.0\r\nConnection: close\r\n\r\n')
+    t.match(renamed, /^HTTP\/1\.1 200/)
+    t.equal(notes.seen.at(-1)?.url, '/notes/n1?x=1', 'a path a change moves is rebuilt from the route')
+  })
+
   t.test('a request id that is not a sane token is replaced', async (t) => {
     const res = await call(url, '/notes', { version: '3.0.0', headers: { 'x-request-id': 'bad id\twith spaces' } })
     t.match(res.headers['x-request-id'], /^[0-9a-f-]{36}$/)
@@ -85,6 +98,42 @@ t.test('what the core receives', async (t) => {
     t.equal(old.headers['content-length'], String(Buffer.byteLength(old.text)))
     t.equal(notes.seen.at(-1)?.headers['accept-encoding'], 'identity', 'a body the gateway reads comes uncompressed')
   })
+})
+
+t.test('Expect: 100-continue is answered by the gateway, not passed on, and costs no core connection', async (t) => {
+  const notes = await startNotesCore(t)
+  // One core connection: a request that cost it would leave every later one queued for ever.
+  const { url } = await startGateway(t, notes.url, { bundle, env: { EVERGATE_UPSTREAMS: `stats=${notes.url}`, EVERGATE_UPSTREAM_CONNECTIONS: '1' } })
+  const body = '{"body":"hi","tags":[]}'
+  for (let i = 0; i < 3; i++) {
+    const reply = await rawHttp(url, 'POST /notes HTTP/1.1\r\nHost: x\r\nX-App-Version: 3.0.0\r\nContent-Type: application/json\r\n' +
+      `Expect: 100-continue\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`)
+    t.match(reply, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 201 /)
+    t.equal(notes.seen.at(-1)?.headers.expect, undefined)
+    t.equal(notes.seen.at(-1)?.body, body)
+  }
+  const after = await Promise.race([
+    call(url, '/notes', { version: '3.0.0' }),
+    new Promise<null>((resolve) => setTimeout(() => resolve(null), 5000).unref())
+  ])
+  t.equal(after?.status, 200, 'the one core connection still serves')
+})
+
+t.test('a Vary the core sends as several headers is kept whole', async (t) => {
+  const core = createServer((_req, res) => {
+    res.setHeader('vary', ['Accept-Encoding', 'Authorization'])
+    res.setHeader('content-type', 'application/json')
+    res.end('{"items":[]}')
+  })
+  await new Promise<void>((resolve) => core.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise((resolve) => { core.closeAllConnections(); core.close(resolve) }))
+  const coreUrl = `http://127.0.0.1:${(core.address() as AddressInfo).port}`
+  const { url } = await startGateway(t, coreUrl, { bundle, env: { EVERGATE_UPSTREAMS: `stats=${coreUrl}` } })
+  for (const version of ['3.0.0', '1.0.0']) {
+    const res = await call(url, '/notes', { version })
+    t.equal(res.status, 200)
+    t.equal(res.headers.vary, 'Accept-Encoding, Authorization, x-app-version, user-agent', version)
+  }
 })
 
 t.test('one log line per request, with app version, platform and contract version', async (t) => {
