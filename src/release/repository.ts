@@ -38,6 +38,9 @@ export interface UsageRow {
   count: number
 }
 
+/** Rows per INSERT: 7,000 parameters, well inside PostgreSQL's 65,535. */
+const USAGE_ROWS_PER_STATEMENT = 1000
+
 export interface UsageSummary {
   app_version: string
   platform: string
@@ -143,12 +146,22 @@ export class ReleaseRepository {
     return rows.map((row) => ({ ...row, id: Number(row.id), at: iso(row.at) as string, before: json(row.before), after: json(row.after) }))
   }
 
-  /** Adds counts to the day's totals: one statement per batch, whatever its size. */
+  /**
+   * Adds counts to the day's totals, all or none (a failed batch is kept and written again, so a
+   * part of it must not land twice). PostgreSQL takes at most 65,535 parameters a statement, seven
+   * a row here: a batch past 9,362 keys goes as several statements.
+   */
   async addUsage (rows: readonly UsageRow[]): Promise<void> {
     if (rows.length === 0) return
-    await this.knex('evergate_usage').insert(rows)
-      .onConflict(['day', 'platform', 'app_version', 'contract_version', 'route', 'status_class'])
-      .merge({ count: this.knex.raw('evergate_usage.count + excluded.count') })
+    const insert = async (db: Knex, part: readonly UsageRow[]) => {
+      await db('evergate_usage').insert(part)
+        .onConflict(['day', 'platform', 'app_version', 'contract_version', 'route', 'status_class'])
+        .merge({ count: db.raw('evergate_usage.count + excluded.count') })
+    }
+    if (rows.length <= USAGE_ROWS_PER_STATEMENT) return await insert(this.knex, rows)
+    await this.knex.transaction(async (trx) => {
+      for (let i = 0; i < rows.length; i += USAGE_ROWS_PER_STATEMENT) await insert(trx, rows.slice(i, i + USAGE_ROWS_PER_STATEMENT))
+    })
   }
 
   /** Requests per app version and platform since `days` days ago, with each one's share. */

@@ -64,3 +64,17 @@ t.test('the database going away: traffic flows on the last policy, readiness deg
   const usage = await gw.asAdmin('/usage?days=1')
   t.equal(usage.json.total, 3, 'the counts made before and during the outage were written after it')
 })
+
+t.test('a flush of more keys than one statement can carry is written whole', async (t) => {
+  // PostgreSQL takes 65,535 parameters a statement: 9,363 usage rows once overflowed it, and the
+  // batch, kept to be written again, failed again at every flush after.
+  const gw = await startReleaseDemo(t, await pgSchema(t))
+  const keys = 12_000
+  for (let i = 0; i < keys; i++) gw.app.release.usage.record('ios', `1.${Math.floor(i / 100)}.${i % 100}`, '1.0.0', 'GET /profile', 200)
+  gw.app.release.usage.record('ios', '1.0.0', '1.0.0', 'GET /profile', 200)
+  await gw.app.release.usage.flush()
+  t.equal(gw.app.release.usage.pending, 0)
+  const usage = await gw.asAdmin('/usage?days=1')
+  t.equal(usage.json.total, keys + 1)
+  t.equal(usage.json.versions.length, keys)
+})
