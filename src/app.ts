@@ -59,13 +59,23 @@ function requestId (req: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Closing: /_evergate/ready answers 503 so balancers stop sending; traffic still served. */
+    draining: boolean
+  }
+}
+
 /**
  * While closing, a keep-alive connection is closed as soon as its in-flight request is done, so
- * that close() waits for in-flight work and nothing else.
+ * that close() waits for in-flight work and nothing else. A request that still arrives on one
+ * (pipelined, or sent as the close began) is served, with Connection: close: nothing is refused.
  */
 function drainOnClose (app: FastifyInstance): void {
   let timer: NodeJS.Timeout | undefined
+  app.decorate('draining', false)
   app.addHook('preClose', async () => {
+    app.draining = true
     timer = setInterval(() => app.server.closeIdleConnections(), 25).unref()
   })
   app.addHook('onClose', async () => { clearInterval(timer) })
@@ -84,15 +94,17 @@ export interface BuildOptions {
 export async function buildApp ({ config, bundle: source, logger, metrics = createMetrics() }: BuildOptions): Promise<FastifyInstance> {
   const bundle = await loadBundle(source)
   const plans = buildPlans(bundle)
-  const app = Fastify({
+  const app: FastifyInstance = Fastify({
     logger: logger ?? { level: config.logLevel },
     logController: new RequestLog(),
     genReqId: requestId,
     requestIdHeader: false,
     bodyLimit: config.bodyLimit,
     exposeHeadRoutes: false,
-    return503OnClosing: true,
-    forceCloseConnections: 'idle'
+    // See drainOnClose: Fastify's own 503 body would be in no client's error shape.
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    frameworkErrors: (err, request, reply) => app.frameworkError(err, request, reply)
   })
   drainOnClose(app)
   const { logLevel: _logLevel, admin: _admin, ...options } = config

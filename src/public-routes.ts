@@ -12,14 +12,17 @@ export interface PublicRoutesOptions {
 export default async function publicRoutes (fastify: FastifyInstance, { bundle, plans }: PublicRoutesOptions): Promise<void> {
   fastify.get('/health', async () => ({ status: 'ok' }))
 
-  // While closing, Fastify answers 503 here (return503OnClosing), so balancers drain the instance.
+  // While closing, a 503, so balancers drain the instance (requests that still come are served).
   // A degraded database is still ready: traffic flows on the last known policy.
-  fastify.get('/ready', async () => ({
-    status: 'ready',
-    head: plans.head,
-    upstreams: [...fastify.upstreams.keys()],
-    database: fastify.hasDecorator('release') ? fastify.release.store.health : null
-  }))
+  fastify.get('/ready', async (_request, reply) => {
+    if (fastify.draining) return await reply.code(503).send({ status: 'draining' })
+    return {
+      status: 'ready',
+      head: plans.head,
+      upstreams: [...fastify.upstreams.keys()],
+      database: fastify.hasDecorator('release') ? fastify.release.store.health : null
+    }
+  })
 
   // Built once: the changelog only changes with a deploy.
   const changelog = {

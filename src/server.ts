@@ -15,8 +15,9 @@ export interface Started {
 
 /**
  * Builds and starts the public gateway and, when a token is set, the admin API on its own port.
- * On SIGTERM/SIGINT: stop accepting, let in-flight requests finish (new requests on open
- * connections get a 503), flush usage, close the core pools and the database.
+ * On SIGTERM/SIGINT: stop accepting, /_evergate/ready says 503, let in-flight requests finish
+ * (one that still arrives on an open connection is served, and its connection closed), flush
+ * usage, close the core pools and the database.
  */
 export async function start ({ config, bundle, graceMs = 10_000, onClose }: {
   config: GatewayConfig

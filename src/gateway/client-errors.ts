@@ -1,9 +1,18 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { CanonicalError, ContractPlan, Plans } from '../engine/index.js'
 import {
-  BodyTooLargeError, InternalError, RouteNotFoundError, StepRejection, UnsupportedMediaTypeError
+  BadUrlError, BodyTooLargeError, InternalError, PathParamTooLongError, RouteNotFoundError, StepRejection,
+  UnsupportedMediaTypeError
 } from './errors.js'
+import type { ClientVersion } from '../resolve/version-resolver.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Fastify's `frameworkErrors` option: the router's own refusals, in the client's error shape. */
+    frameworkError: NonNullable<FastifyServerOptions['frameworkErrors']>
+  }
+}
 
 export interface ClientErrorsOptions {
   plans: Plans
@@ -67,8 +76,7 @@ async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions
   const { plans, vary, bodyLimit } = opts
   const byVersion = new Map<string, ContractPlan>(plans.contracts.map((c) => [c.version, c]))
 
-  function send (request: FastifyRequest, reply: FastifyReply, error: CanonicalError) {
-    const { client } = request
+  function send (request: FastifyRequest, reply: FastifyReply, error: CanonicalError, client: ClientVersion = request.client) {
     const plan = byVersion.get(client.errorShape) as ContractPlan
     const body = plans.renderError(plan, error, {
       params: (request.params ?? {}) as Record<string, unknown>,
@@ -92,6 +100,18 @@ async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions
     if (error.statusCode >= 500) request.log.error({ err, code: error.code }, error.message)
     else request.log.info({ code: error.code }, error.message)
     return send(request, reply, error)
+  })
+
+  // A URL the router cannot read (`/articles/%ff`) or a path parameter over its length: Fastify
+  // answers these before routing, on a bare request (no decorators, no params, no query), and
+  // would otherwise send its own body, echoing the path.
+  fastify.decorate('frameworkError', function frameworkError (err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+    const error = err.code === 'FST_ERR_BAD_URL'
+      ? new BadUrlError()
+      : err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new PathParamTooLongError() : new InternalError()
+    if (error.statusCode >= 500) request.log.error({ err }, error.message)
+    else request.log.info({ code: error.code }, error.message)
+    return send(request, reply, asCanonical(error), fastify.clientOf(request.raw))
   })
 
   fastify.setNotFoundHandler(function notFound (request, reply) {

@@ -10,6 +10,10 @@ export const BodyTooLargeError = createError<[number]>(
   'EVG_ERR_BODY_TOO_LARGE', 'The request body is larger than %d bytes', 413)
 export const UnsupportedMediaTypeError = createError<[string]>(
   'EVG_ERR_UNSUPPORTED_MEDIA_TYPE', 'Content-Type %s is not supported: send application/json', 415)
+export const BadUrlError = createError(
+  'EVG_ERR_BAD_URL', 'The request URL is not valid (a malformed percent-encoding)', 400)
+export const PathParamTooLongError = createError(
+  'EVG_ERR_PATH_PARAM_TOO_LONG', 'A path parameter is longer than 100 characters', 414)
 export const RouteNotFoundError = createError<[string, string]>(
   'EVG_ERR_ROUTE_NOT_FOUND', 'No route %s %s', 404)
 export const RouteGoneError = createError<[string]>(

@@ -8,6 +8,10 @@ declare module 'fastify' {
     /** The calling build's version, platform and the contract version serving it. */
     readonly client: ClientVersion
   }
+  interface FastifyInstance {
+    /** `request.client` for a request Fastify answers before routing (see frameworkErrors). */
+    clientOf: (raw: IncomingMessage) => ClientVersion
+  }
 }
 
 const kClient = Symbol('evergate.client')
@@ -39,6 +43,7 @@ async function versionResolution (fastify: FastifyInstance, opts: VersionResolve
     deriveConstraint: (req: IncomingMessage) => clientOf(req).contract ?? undefined
   })
 
+  fastify.decorate('clientOf', clientOf)
   fastify.decorateRequest('client', {
     getter (this: { raw: IncomingMessage }) {
       return clientOf(this.raw)

@@ -77,6 +77,21 @@ t.test('bad input', async (t) => {
     t.same(head.json, { error: { code: 'EVG_ERR_ROUTE_NOT_FOUND', message: 'No route DELETE /articles' } })
   })
 
+  t.test('URLs the router refuses are answered in the client\'s shape, without echoing them', async (t) => {
+    const v1 = await call(url, '/articles/%ff', { version: '1.0.0' })
+    t.equal(v1.status, 400)
+    t.same(v1.json, { message: 'The request URL is not valid (a malformed percent-encoding)', code: 400 })
+    t.equal(v1.headers['x-evergate-error-code'], 'EVG_ERR_BAD_URL')
+    t.equal(v1.headers['x-contract-version'], '1.0.0')
+    t.match(v1.headers.vary, /x-app-version/)
+    const long = await call(url, `/articles/${'a'.repeat(101)}`)
+    t.equal(long.status, 414)
+    t.same(long.json, { error: { code: 'EVG_ERR_PATH_PARAM_TOO_LONG', message: 'A path parameter is longer than 100 characters' } })
+    const junk = await call(url, '/articles/%ff', { version: 'banana' })
+    t.equal(junk.status, 400)
+    t.equal(junk.json.error.code, 'EVG_ERR_BAD_URL', 'an unreadable version gets the default shape')
+  })
+
   t.test('a malformed request line does not take the gateway down', async (t) => {
     const reply = await rawHttp(url, 'GET /\u0000 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
     t.match(reply, /^HTTP\/1\.1 400/)
