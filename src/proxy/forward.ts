@@ -214,6 +214,7 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     headers.vary = coreVary === undefined ? vary : `${coreVary}, ${vary}`
     headers['x-contract-version'] = contract
     headers['x-request-id'] = request.id
+    if (reply.hasHeader('deprecation')) keepDeprecation(reply, headers)
     try {
       reply.code(res.statusCode)
     } catch (err) {
@@ -242,6 +243,19 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     reply.headers(headers)
     return reply.send(data)
   }
+}
+
+/**
+ * A deprecated client's Deprecation, Sunset and Link (set by the release policy before the core
+ * was asked) are about its app version and outlive the core's headers of the same names; a core's
+ * links (pagination, say) are kept before the gateway's.
+ */
+function keepDeprecation (reply: FastifyReply, headers: OutgoingHeaders): void {
+  delete headers.deprecation
+  if (reply.hasHeader('sunset')) delete headers.sunset
+  const link = reply.getHeader('link')
+  const coreLink = joined(headers.link)
+  if (link !== undefined && coreLink !== undefined) headers.link = `${coreLink}, ${String(link)}`
 }
 
 /** The body as text, without the byte order mark some cores put before JSON. */

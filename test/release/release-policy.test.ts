@@ -1,3 +1,5 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { call, startReleaseDemo } from '../helpers/gateway.js'
 import { pgSchema } from '../helpers/database.js'
@@ -129,4 +131,31 @@ t.test('deprecate and retire through the admin API', async (t) => {
       t.equal(res.status, 401, `${method} ${path}`)
     }
   })
+})
+
+t.test('a deprecated client keeps the gateway\'s Deprecation, Sunset and Link over the core\'s', async (t) => {
+  // A core with links of its own (pagination) and a Sunset of its own for the resource.
+  const core = createServer((_req, res) => {
+    res.setHeader('content-type', 'application/json')
+    res.setHeader('link', '</users/me?page=2>; rel="next"')
+    res.setHeader('sunset', 'Wed, 01 Jan 2031 00:00:00 GMT')
+    res.setHeader('deprecation', '@1')
+    res.end('{"id":"usr_1","first_name":"Ada","last_name":"Lovelace","avatar_url":null,"email":"ada@example.com"}')
+  })
+  await new Promise<void>((resolve) => core.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise((resolve) => { core.closeAllConnections(); core.close(resolve) }))
+  const { url, asAdmin } = await startReleaseDemo(t, await pgSchema(t), `http://127.0.0.1:${(core.address() as AddressInfo).port}`)
+  await asAdmin('/rules', { method: 'POST', json: { range: '<2.5.0', status: 'deprecated', sunset_date: '2030-06-01', upgrade_url: 'https://pulse.example/update' } })
+  const gateway = '<https://pulse.example/update>; rel="deprecation", <https://pulse.example/update>; rel="sunset"'
+  for (const [version, path] of [['2.3.0', '/users/me'], ['1.0.0', '/profile']]) {
+    const res = await call(url, path, { version })
+    t.equal(res.status, 200, version)
+    t.not(res.headers.deprecation, '@1', `${version}: the gateway's Deprecation`)
+    t.match(res.headers.deprecation, /^@\d+$/)
+    t.equal(res.headers.sunset, 'Sat, 01 Jun 2030 00:00:00 GMT', `${version}: the gateway's Sunset`)
+    t.equal(res.headers.link, `</users/me?page=2>; rel="next", ${gateway}`, `${version}: both sets of links`)
+  }
+  const current = await call(url, '/users/me', { version: '3.0.0' })
+  t.equal(current.headers.link, '</users/me?page=2>; rel="next"', 'a supported client gets the core\'s headers as they are')
+  t.equal(current.headers.sunset, 'Wed, 01 Jan 2031 00:00:00 GMT')
 })
