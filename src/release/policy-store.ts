@@ -4,6 +4,10 @@ import semver from 'semver'
 import { Policy } from './policy.js'
 import { toRule, type ReleaseRepository } from './repository.js'
 
+/** A version counts as in use (see versionsInUse) with 1 % of its platform's last 30 days. */
+const IN_USE_DAYS = 30
+const IN_USE_SHARE = 0.01
+
 export interface PolicyStoreOptions {
   repository: ReleaseRepository
   /** PostgreSQL URL for the LISTEN connection; undefined on the embedded database (one process). */
@@ -34,7 +38,7 @@ export interface DatabaseHealth {
 export class PolicyStore {
   policy: Policy
   health: DatabaseHealth = { status: 'ok', reason: null, since: new Date().toISOString() }
-  /** App versions seen, per platform, ascending. */
+  /** Release versions in use, per platform, ascending (see IN_USE_SHARE). */
   seen = new Map<string, string[]>()
   private version = -1
   private listener: pg.Client | null = null
@@ -66,10 +70,12 @@ export class PolicyStore {
   private async load (): Promise<void> {
     const { repository, contractVersions } = this.opts
     const version = await repository.policyVersion()
-    const [records, seen] = await Promise.all([repository.listRules(), repository.seenVersions()])
+    const since = new Date(Date.now() - (IN_USE_DAYS - 1) * 86_400_000).toISOString().slice(0, 10)
+    const [records, inUse] = await Promise.all([repository.listRules(), repository.versionsInUse(since, IN_USE_SHARE)])
+    // Releases only: a beta is never the version to upgrade to.
+    const seen = inUse.filter(({ app_version: v }) => semver.valid(v) !== null && semver.prerelease(v) === null)
     const byPlatform = new Map<string, string[]>()
     for (const { platform, app_version: appVersion } of seen) {
-      if (semver.valid(appVersion) === null) continue
       byPlatform.set(platform, [...(byPlatform.get(platform) ?? []), appVersion])
     }
     for (const list of byPlatform.values()) list.sort(semver.compare)

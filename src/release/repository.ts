@@ -184,7 +184,24 @@ export class ReleaseRepository {
       .sort((a, b) => b.requests - a.requests || a.app_version.localeCompare(b.app_version))
   }
 
-  /** The app versions ever seen, per platform: what "latest" and "minimum" are chosen among. */
+  /**
+   * The app versions in use, per platform: seen on or after `since` (YYYY-MM-DD) with at least
+   * `minShare` of their platform's requests since then. What "latest" and "minimum" are chosen
+   * among: a version string one client made up is not one, nor are the many a script can send.
+   */
+  async versionsInUse (since: string, minShare: number): Promise<Array<{ platform: string, app_version: string }>> {
+    const inUse = this.knex('evergate_usage')
+      .where('day', '>=', since)
+      .whereNot('app_version', 'none')
+      .groupBy('platform', 'app_version')
+      .select('platform', 'app_version')
+      .select(this.knex.raw('sum(count) as requests, sum(sum(count)) over (partition by platform) as platform_requests'))
+    return await this.knex.from(inUse.as('in_use'))
+      .select('platform', 'app_version')
+      .whereRaw('requests >= ? * platform_requests', [minShare])
+  }
+
+  /** The app versions ever seen, per platform, for the release managers' list. */
   async seenVersions (): Promise<Array<{ platform: string, app_version: string }>> {
     return await this.knex('evergate_usage').distinct('platform', 'app_version')
   }

@@ -159,3 +159,20 @@ t.test('a deprecated client keeps the gateway\'s Deprecation, Sunset and Link ov
   t.equal(current.headers.link, '</users/me?page=2>; rel="next"', 'a supported client gets the core\'s headers as they are')
   t.equal(current.headers.sunset, 'Wed, 01 Jan 2031 00:00:00 GMT')
 })
+
+t.test('latest_version comes from versions in use, not from any string a client sent', async (t) => {
+  const { url, app } = await startReleaseDemo(t, await pgSchema(t))
+  const { usage, store } = app.release
+  for (let i = 0; i < 1000; i++) usage.record('ios', '3.1.0', '3.0.0', 'GET /articles', 200)
+  for (let i = 0; i < 100; i++) usage.record('ios', '3.2.0-beta.1', '3.0.0', 'GET /articles', 200)
+  for (let i = 0; i < 5; i++) usage.record('ios', '999999.0.0', '3.0.0', 'GET /articles', 200)
+  await usage.flush()
+  await store.refresh()
+  const ios = await call(url, '/_evergate/app-status', { version: '3.1.0', headers: { 'x-app-platform': 'ios' } })
+  t.equal(ios.json.latest_version, '3.1.0', 'a version with 0.5 % of the traffic and a beta are not the latest')
+  for (let i = 0; i < 100; i++) usage.record('ios', '3.3.0', '3.0.0', 'GET /articles', 200)
+  await usage.flush()
+  await store.refresh()
+  const released = await call(url, '/_evergate/app-status', { version: '3.1.0', headers: { 'x-app-platform': 'ios' } })
+  t.equal(released.json.latest_version, '3.3.0', 'a new release in use is')
+})
