@@ -50,7 +50,12 @@ export class PolicyStore {
     this.policy = new Policy([], opts.contractVersions)
   }
 
+  /**
+   * Loads the policy, or fails: a gateway that started with no rules would serve retired builds.
+   * The LISTEN connection and everything after may fail and recover (see poll).
+   */
   async start (): Promise<void> {
+    await this.refresh()
     await this.poll()
     if (this.opts.pollMs !== null) this.timer = setInterval(() => { void this.poll() }, this.opts.pollMs).unref()
   }
@@ -87,11 +92,16 @@ export class PolicyStore {
 
   private async poll (): Promise<void> {
     if (this.stopped) return
+    // Without LISTEN, changes still come by polling: its failure is degraded, not a stop.
+    let notListening: Error | null = null
+    if (this.opts.listenUrl !== undefined && this.listener === null) {
+      await this.listen(this.opts.listenUrl).catch((err: Error) => { notListening = err })
+    }
     try {
-      if (this.opts.listenUrl !== undefined && this.listener === null) await this.listen(this.opts.listenUrl)
       const version = await this.opts.repository.policyVersion()
       if (version !== this.version) await this.refresh()
-      this.healthy()
+      if (notListening === null) this.healthy()
+      else this.degraded(notListening)
     } catch (err) {
       this.degraded(err as Error)
     }

@@ -1,4 +1,9 @@
 import t from 'tap'
+import Fastify from 'fastify'
+import { PolicyStore } from '../../src/release/policy-store.js'
+import { ReleaseRepository } from '../../src/release/repository.js'
+import { openDatabase } from '../../src/storage/database.js'
+import { migrate } from '../../src/storage/migrations.js'
 import { call, startCore, startReleaseDemo } from '../helpers/gateway.js'
 import { DATABASE_URL, pgSchema } from '../helpers/database.js'
 import { tcpProxy } from '../helpers/tcp-proxy.js'
@@ -77,4 +82,22 @@ t.test('a flush of more keys than one statement can carry is written whole', asy
   const usage = await gw.asAdmin('/usage?days=1')
   t.equal(usage.json.total, keys + 1)
   t.equal(usage.json.versions.length, keys)
+})
+
+t.test('an instance that cannot LISTEN still loads and polls the policy', async (t) => {
+  const env = await pgSchema(t)
+  const db = openDatabase({ url: DATABASE_URL, schema: env.DATABASE_SCHEMA, dataDir: '' })
+  t.teardown(() => db.knex.destroy())
+  await migrate(db.knex)
+  const repository = new ReleaseRepository(db.knex, env.EVERGATE_POLICY_CHANNEL)
+  await repository.createRule({ platform: null, range: '<1.5.0', status: 'retired', deprecation_date: null, sunset_date: null, message: null, upgrade_url: null }, 'rm')
+  // Queries work, the LISTEN connection does not (say, a connection limit reached).
+  const store = new PolicyStore({ repository, listenUrl: 'postgres://postgres@127.0.0.1:1/test', pollMs: 50, contractVersions: ['1.0.0', '3.0.0'], log: Fastify({ logger: false }).log })
+  t.teardown(() => store.stop())
+  await store.start()
+  t.equal(store.policy.decide('1.2.0', null).status, 'retired', 'the rules are in force')
+  t.match(store.health, { status: 'degraded', reason: /ECONNREFUSED/ })
+  await repository.createRule({ platform: null, range: '<2.0.0', status: 'deprecated', deprecation_date: null, sunset_date: null, message: null, upgrade_url: null }, 'rm')
+  await within(2000, async () => store.policy.decide('1.6.0', null).status === 'deprecated')
+  t.pass('and a change arrives by polling')
 })
