@@ -32,8 +32,12 @@ export interface VersionResolverOptions {
 
 export type ResolveVersion = (headers: IncomingHttpHeaders) => ClientVersion
 
+/** The first value of a header sent more than once (Node joins them with commas). */
 function single (value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value
+  if (Array.isArray(value)) return value[0]
+  if (value === undefined) return value
+  const comma = value.indexOf(',')
+  return comma === -1 ? value : value.slice(0, comma)
 }
 
 export function createVersionResolver (options: VersionResolverOptions): ResolveVersion {
@@ -78,7 +82,7 @@ export function createVersionResolver (options: VersionResolverOptions): Resolve
   return function resolveVersion (headers) {
     let raw = single(headers[versionHeader])
     if (raw === undefined && userAgentFallback) {
-      const userAgent = single(headers['user-agent'])
+      const userAgent = headers['user-agent']
       raw = userAgent === undefined ? undefined : (appVersionFromUserAgent(userAgent) ?? undefined)
     }
     const platformRaw = single(headers[platformHeader])

@@ -64,6 +64,8 @@ t.test('bad input', async (t) => {
     const zero = await call(url, '/profile', { version: '2.0.0-01' })
     t.equal(zero.status, 200)
     t.equal(zero.headers['x-contract-version'], '1.0.0', 'read as 2.0.0-1, a pre-release of 2.0.0')
+    const twice = await rawHttp(url, 'GET /profile HTTP/1.1\r\nHost: x\r\nX-App-Version: 1.2.0\r\nX-App-Version: 9.9.9\r\nConnection: close\r\n\r\n')
+    t.match(twice, /^HTTP\/1\.1 200 [^]*x-contract-version: 1\.0\.0/i, 'a header sent twice: the first wins')
     const health = await call(url, '/_evergate/health', { version: '1.0.0-a.00' })
     t.equal(health.status, 200, 'and the gateway is still up')
   })

@@ -63,6 +63,10 @@ t.test('platform is read alongside; repeated headers use the first', async (t) =
   t.equal(client.contract, '2.0.0')
   t.equal(client.platform, 'android')
   t.equal(client.appVersion, '2.0.1')
+  // What Node makes of the same header sent twice over HTTP.
+  const joined = resolve({ 'x-app-version': '2.0.1, 9.9.9', 'x-app-platform': 'iOS, android' })
+  t.equal(joined.appVersion, '2.0.1')
+  t.equal(joined.platform, 'ios')
   t.equal(resolve({ 'x-app-platform': 'tizen' }).platform, 'other', 'unknown platforms are pooled')
   t.equal(resolve({ 'x-app-platform': '???' }).platform, null)
 })
