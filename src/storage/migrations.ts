@@ -67,8 +67,30 @@ const source: Knex.MigrationSource<string> = {
   getMigration: async (name) => migrations[name]
 }
 
-/** Brings the schema up to date; returns the names of the migrations it ran. */
+/** pg_advisory_lock key of evergate's migrations: "evgm". */
+const MIGRATION_LOCK = 0x6576676d
+
+interface PgConnection { query (sql: string, values: unknown[]): Promise<unknown> }
+
+/**
+ * Brings the schema up to date; returns the names of the migrations it ran. knex creates its
+ * migration tables before it takes its own lock, so instances booting together on an empty
+ * PostgreSQL raced there (a duplicate-type error, or two lock rows and every later migration
+ * refused): a session advisory lock, held on a connection of its own, runs them one at a time.
+ * The embedded database has one process and one connection.
+ */
 export async function migrate (knex: Knex): Promise<string[]> {
-  const [, ran] = await knex.migrate.latest({ migrationSource: source, tableName: 'evergate_migrations' }) as [number, string[]]
-  return ran
+  const latest = async () => {
+    const [, ran] = await knex.migrate.latest({ migrationSource: source, tableName: 'evergate_migrations' }) as [number, string[]]
+    return ran
+  }
+  if (knex.client.config.client !== 'pg') return await latest()
+  const connection = await knex.client.acquireConnection() as PgConnection
+  try {
+    await connection.query('select pg_advisory_lock($1)', [MIGRATION_LOCK])
+    return await latest()
+  } finally {
+    await connection.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {})
+    await knex.client.releaseConnection(connection)
+  }
 }

@@ -101,3 +101,19 @@ t.test('an instance that cannot LISTEN still loads and polls the policy', async 
   await within(2000, async () => store.policy.decide('1.6.0', null).status === 'deprecated')
   t.pass('and a change arrives by polling')
 })
+
+t.test('instances booting together on an empty database migrate it once, without a fight', async (t) => {
+  // knex creates its migration tables before taking its own lock: unserialised, one instance
+  // failed with "relation already exists" or both inserted a lock row, locking out every later
+  // migration. Five fresh schemas, three instances each.
+  for (let round = 0; round < 5; round++) {
+    const env = await pgSchema(t)
+    const dbs = [0, 1, 2].map(() => openDatabase({ url: DATABASE_URL, schema: env.DATABASE_SCHEMA, dataDir: '' }))
+    t.teardown(() => Promise.all(dbs.map((db) => db.knex.destroy())))
+    const ran = await Promise.all(dbs.map((db) => migrate(db.knex)))
+    t.equal(ran.filter((names) => names.length > 0).length, 1, `round ${round}: one instance ran the migrations`)
+    const locks = await dbs[0].knex('evergate_migrations_lock').select('*')
+    t.equal(locks.length, 1, 'one lock row')
+    t.same(await migrate(dbs[1].knex), [], 'and a later boot migrates nothing, without a lock error')
+  }
+})
