@@ -22,9 +22,14 @@ const ACTOR = /^[\w.@+-]{1,64}$/
 
 function isoDate (field: string, value: string | null | undefined): string | null | undefined {
   if (value === undefined || value === null) return value
-  const time = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value)
-  // Date.parse rolls 2026-02-31 over into March; a date that does not round-trip is not a date.
-  if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== value.slice(0, 10)) throw new RuleInvalidError(`${field} "${value}" is not a date`)
+  const day = value.slice(0, 10)
+  // Date.parse rolls 2026-02-31 over into March: a calendar day that does not round-trip is not
+  // one. A timestamp's own day is checked alone, as its offset may put it on another UTC day.
+  const midnight = Date.parse(`${day}T00:00:00Z`)
+  const time = value.length === 10 ? midnight : Date.parse(value)
+  if (Number.isNaN(midnight) || Number.isNaN(time) || new Date(midnight).toISOString().slice(0, 10) !== day) {
+    throw new RuleInvalidError(`${field} "${value}" is not a date`)
+  }
   return new Date(time).toISOString()
 }
 

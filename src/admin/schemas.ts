@@ -2,8 +2,8 @@ import { Type, type Static } from '@sinclair/typebox'
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()])
 
-/** A date (`2026-12-24`) or a timestamp (`2026-12-24T00:00:00Z`). */
-const DateText = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}([T ][0-9:.]+(Z|[+-]\\d{2}:?\\d{2})?)?$' })
+/** A date (`2026-12-24`, UTC) or a timestamp with its offset (`2026-12-24T09:00:00-05:00`). */
+const DateText = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}([T ][0-9:.]+(Z|[+-]\\d{2}:?\\d{2}))?$' })
 
 export const RuleFieldsSchema = Type.Object({
   platform: Type.Optional(Nullable(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' }))),
@@ -17,7 +17,8 @@ export const RuleFieldsSchema = Type.Object({
 
 export const RulePatchSchema = Type.Partial(RuleFieldsSchema, { additionalProperties: false })
 
-export const RuleIdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) })
+// The id column is a PostgreSQL integer.
+export const RuleIdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) })
 export const AuditQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) })
 export const UsageQuery = Type.Object({ days: Type.Integer({ minimum: 1, maximum: 366, default: 7 }) })
 

@@ -113,6 +113,15 @@ t.test('deprecate and retire through the admin API', async (t) => {
     t.equal(date.status, 400)
     const status = await asAdmin('/rules', { method: 'POST', json: { range: '<1.0.0', status: 'gone' } })
     t.equal(status.json.error.code, 'EVG_ERR_VALIDATION')
+    const local = await asAdmin('/rules', { method: 'POST', json: { range: '<1.0.0', status: 'deprecated', sunset_date: '2030-12-24T09:00:00' } })
+    t.equal(local.status, 400, 'a timestamp without its offset is ambiguous')
+    const offset = await asAdmin('/rules', { method: 'POST', json: { range: '<0.1.0', status: 'deprecated', sunset_date: '2030-12-24T23:00:00-05:00' } })
+    t.equal(offset.status, 201, 'an offset that moves the UTC day is still a date')
+    t.equal(offset.json.sunset_date, '2030-12-25T04:00:00.000Z')
+    await asAdmin(`/rules/${String(offset.json.id)}`, { method: 'DELETE' })
+    const huge = await asAdmin('/rules/99999999999', { method: 'PATCH', json: { message: 'x' } })
+    t.equal(huge.status, 400, 'an id past the column is a bad request, not a 500')
+    t.equal(huge.json.error.code, 'EVG_ERR_VALIDATION')
   })
 
   t.test('metrics and the versions overview', async (t) => {
