@@ -68,15 +68,28 @@ export interface ReleaseConfig {
   maxUsageKeys: number
 }
 
+/**
+ * An upstream is an origin: routes carry the whole path. A path, query or credentials in its URL
+ * would be dropped without a word, so they are refused.
+ */
+function originOf (what: string, url: string): string {
+  const parsed = new URL(url)
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error(`${what}: "${url}" is not an http(s) URL`)
+  if (parsed.pathname !== '/' || parsed.search !== '' || parsed.hash !== '' || parsed.username !== '' || parsed.password !== '') {
+    throw new Error(`${what}: "${url}" must be an origin (scheme://host:port), without a path, query or credentials`)
+  }
+  return url
+}
+
 function parseUpstreams (list: string, core: string): Record<string, string> {
   if (!URL.canParse(core)) throw new Error(`CORE_URL: "${core}" is not a URL`)
-  const origins: Record<string, string> = { core }
+  const origins: Record<string, string> = { core: originOf('CORE_URL', core) }
   for (const entry of list.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
     const eq = entry.indexOf('=')
     const name = entry.slice(0, eq).trim()
     const url = entry.slice(eq + 1).trim()
     if (eq <= 0 || !URL.canParse(url)) throw new Error(`EVERGATE_UPSTREAMS: "${entry}" is not name=url`)
-    origins[name] = url
+    origins[name] = originOf(`EVERGATE_UPSTREAMS ${name}`, url)
   }
   return origins
 }
