@@ -177,7 +177,9 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     const forwardedFor = request.headers['x-forwarded-for']
     headers['x-forwarded-for'] = forwardedFor === undefined ? request.ip : `${String(forwardedFor)}, ${request.ip}`
     headers['x-forwarded-proto'] = request.protocol
+    // Set or removed: a client's own X-Forwarded-Host (an HTTP/1.0 request has no Host) never passes.
     if (request.headers.host !== undefined) headers['x-forwarded-host'] = request.headers.host
+    else delete headers['x-forwarded-host']
     headers['x-request-id'] = request.id
     // A body the gateway must read comes uncompressed.
     if (plan.touchesResponse) headers['accept-encoding'] = 'identity'
@@ -240,6 +242,9 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     data = runChain(chain, data, responseCtx)
     responseChainTimer.observe((performance.now() - started) / 1000)
     delete headers['content-encoding']
+    // What the gateway sends is JSON, whatever label the core put on what it parsed.
+    const type = headers['content-type']
+    if (typeof type !== 'string' || !type.includes('json')) headers['content-type'] = 'application/json; charset=utf-8'
     reply.headers(headers)
     return reply.send(data)
   }

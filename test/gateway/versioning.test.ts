@@ -76,6 +76,14 @@ t.test('what the core receives', async (t) => {
     t.equal(notes.seen.at(-1)?.url, '/notes/n1?x=1', 'a path a change moves is rebuilt from the route')
   })
 
+  t.test('a client\'s own X-Forwarded-Host never reaches the core', async (t) => {
+    const reply = await rawHttp(url, 'GET /notes HTTP/1.0\r\nX-App-Version: 3.0.0\r\nX-Forwarded-Host: evil.example\r\n\r\n')
+    t.match(reply, /^HTTP\/1\.1 200/)
+    t.equal(notes.seen.at(-1)?.headers['x-forwarded-host'], undefined, 'no Host (HTTP/1.0): none')
+    await call(url, '/notes', { version: '3.0.0', headers: { 'x-forwarded-host': 'evil.example' } })
+    t.match(notes.seen.at(-1)?.headers['x-forwarded-host'], /^127\.0\.0\.1:\d+$/, 'with a Host: the Host')
+  })
+
   t.test('a request id that is not a sane token is replaced', async (t) => {
     const res = await call(url, '/notes', { version: '3.0.0', headers: { 'x-request-id': 'bad id\twith spaces' } })
     t.match(res.headers['x-request-id'], /^[0-9a-f-]{36}$/)

@@ -79,6 +79,18 @@ t.test('a core that answers with something that is not JSON', async (t) => {
   t.equal(head.text, '<h1>maintenance</h1>')
 })
 
+t.test('JSON labelled as something else is translated and sent as JSON', async (t) => {
+  const mislabelling = await faultyCore(t, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' })
+      .end('{"id":"usr_1","first_name":"Ada","last_name":"Lovelace","avatar_url":null,"email":"ada@example.com"}')
+  })
+  const { url } = await startGateway(t, mislabelling)
+  const old = await call(url, '/profile', { version: '1.0.0' })
+  t.equal(old.status, 200)
+  t.equal(old.headers['content-type'], 'application/json; charset=utf-8')
+  t.match(old.json, { id: 'usr_1', name: 'Ada Lovelace', avatar: '' })
+})
+
 t.test('a core answer a change cannot translate: 500 that names no internals', async (t) => {
   const wrong = await faultyCore(t, (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"unexpected":true}')
