@@ -1,6 +1,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
+import { request as undiciRequest } from 'undici'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { call, rawHttp, startDemo, startGateway, urlOf } from '../helpers/gateway.js'
@@ -20,6 +21,21 @@ t.test('every response says which contract served it, and varies on the version'
   const ua = await call(url, '/profile', { headers: { 'user-agent': 'Pulse/1.3.0 (Android 14)' } })
   t.equal(ua.status, 200, 'User-Agent is the fallback')
   t.equal(ua.headers['x-contract-version'], '1.0.0')
+})
+
+t.test('HEAD answers wherever GET does, with GET\'s headers and no body', async (t) => {
+  const { url } = await startDemo(t)
+  for (const [version, path] of [['3.0.0', '/articles'], ['1.0.0', '/articles'], ['1.0.0', '/profile'], ['2.3.0', '/users/me']]) {
+    const get = await call(url, path, { version })
+    const head = await undiciRequest(url + path, { method: 'HEAD', headers: { 'x-app-version': version } })
+    t.equal(head.statusCode, 200, `${version} HEAD ${path}`)
+    t.equal(await head.body.text(), '')
+    t.equal(head.headers['content-length'], String(Buffer.byteLength(get.text)), 'the length GET sends')
+    t.equal(head.headers['x-contract-version'], get.headers['x-contract-version'])
+  }
+  const health = await undiciRequest(`${url}/_evergate/health`, { method: 'HEAD' })
+  t.equal(health.statusCode, 200)
+  await health.body.dump()
 })
 
 t.test('the version header name and the missing-version policy are configuration', async (t) => {
