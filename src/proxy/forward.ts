@@ -273,6 +273,12 @@ function passThrough (reply: FastifyReply, { headers: core, body }: CoreResponse
   const length = core['content-length']
   if (!Buffer.isBuffer(body)) {
     if (length !== undefined) headers['content-length'] = length
+    // A HEAD (asked of the core as a GET) wants none of a streamed body: stop the core sending it
+    // (a download, or server-sent events that would hold the connection for ever).
+    if (reply.request.method === 'HEAD') {
+      body.destroy()
+      return reply.headers(headers).send(Readable.from([]))
+    }
     return reply.headers(headers).send(body)
   }
   if (body.length === 0) {

@@ -172,6 +172,27 @@ t.test('a slow client holds the core back instead of filling the gateway\'s memo
   res.destroy()
 })
 
+t.test('a HEAD on a streamed body stops the core\'s body instead of draining it', async (t) => {
+  // Server-sent events: a heartbeat every 20 ms, never an end (and so never a body timeout).
+  let closed = () => {}
+  const coreClosed = new Promise<string>((resolve) => { closed = () => resolve('closed') })
+  const url = await core(t, (req, res) => {
+    t.equal(req.method, 'GET', 'the core is asked with a GET')
+    res.writeHead(200, { 'content-type': 'text/event-stream' })
+    const beat = setInterval(() => res.write(': heartbeat\n\n'), 20)
+    res.on('close', () => { clearInterval(beat); closed() })
+  })
+  const { url: gateway } = await startGateway(t, url)
+  const req = httpRequest(`${gateway}/articles`, { method: 'HEAD', headers: { 'x-app-version': '3.0.0' } })
+  req.end()
+  const [res] = await once(req, 'response') as [IncomingMessage]
+  t.equal(res.statusCode, 200)
+  t.equal(res.headers['content-type'], 'text/event-stream')
+  res.resume()
+  const within = new Promise<string>((resolve) => setTimeout(() => resolve('still streaming'), 2000).unref())
+  t.equal(await Promise.race([coreClosed, within]), 'closed', 'the core\'s stream ended with the HEAD')
+})
+
 t.test('a client that leaves before its answer stops the core\'s work on it', async (t) => {
   // The core takes its time: it sends nothing, or the headers and half of a body it announced.
   const arrived: Array<() => void> = []
