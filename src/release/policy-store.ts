@@ -20,6 +20,8 @@ export interface PolicyStoreOptions {
   pollMs: number | null
   /** Contract versions: always candidates for "minimum" and "latest". */
   contractVersions: readonly string[]
+  /** How often the versions in use are worked out again without a rule change; 10 minutes. */
+  inUseMs?: number
   log: FastifyBaseLogger
 }
 
@@ -43,6 +45,7 @@ export class PolicyStore {
   private version = -1
   private listener: pg.Client | null = null
   private timer: NodeJS.Timeout | undefined
+  private inUseTimer: NodeJS.Timeout | undefined
   private stopped = false
   private refreshing: Promise<void> | null = null
 
@@ -58,11 +61,16 @@ export class PolicyStore {
     await this.refresh()
     await this.poll()
     if (this.opts.pollMs !== null) this.timer = setInterval(() => { void this.poll() }, this.opts.pollMs).unref()
+    // A new release gains its share of traffic with no rule changing: reload for it too.
+    this.inUseTimer = setInterval(() => {
+      this.refresh().catch((err: Error) => this.degraded(err))
+    }, this.opts.inUseMs ?? 600_000).unref()
   }
 
   async stop (): Promise<void> {
     this.stopped = true
     clearInterval(this.timer)
+    clearInterval(this.inUseTimer)
     await this.listener?.end().catch(() => {})
   }
 

@@ -117,3 +117,22 @@ t.test('instances booting together on an empty database migrate it once, without
     t.same(await migrate(dbs[1].knex), [], 'and a later boot migrates nothing, without a lock error')
   }
 })
+
+t.test('a new release in use becomes the latest with no rule changing', async (t) => {
+  const env = await pgSchema(t)
+  const db = openDatabase({ url: DATABASE_URL, schema: env.DATABASE_SCHEMA, dataDir: '' })
+  t.teardown(() => db.knex.destroy())
+  await migrate(db.knex)
+  const repository = new ReleaseRepository(db.knex, env.EVERGATE_POLICY_CHANNEL)
+  const day = new Date().toISOString().slice(0, 10)
+  const row = (version: string, count: number) => ({ day, platform: 'ios', app_version: version, contract_version: '3.0.0', route: 'GET /articles', status_class: '2xx', count })
+  await repository.addUsage([row('3.1.0', 1000)])
+  // No polling and no LISTEN, as on the embedded database: only the in-use timer reloads.
+  const store = new PolicyStore({ repository, listenUrl: undefined, pollMs: null, inUseMs: 50, contractVersions: ['1.0.0', '3.0.0'], log: Fastify({ logger: false }).log })
+  t.teardown(() => store.stop())
+  await store.start()
+  t.same(store.seen.get('ios'), ['3.1.0'])
+  await repository.addUsage([row('3.2.0', 900)])
+  await within(2000, async () => store.seen.get('ios')?.at(-1) === '3.2.0')
+  t.pass('3.2.0 is in use once it has its share')
+})
