@@ -69,6 +69,7 @@ const source: Knex.MigrationSource<string> = {
 
 /** pg_advisory_lock key of evergate's migrations: "evgm". */
 const MIGRATION_LOCK = 0x6576676d
+const MIGRATION_WAIT_SECONDS = 120
 
 interface PgConnection { query (sql: string, values: unknown[]): Promise<unknown> }
 
@@ -87,10 +88,13 @@ export async function migrate (knex: Knex): Promise<string[]> {
   if (knex.client.config.client !== 'pg') return await latest()
   const connection = await knex.client.acquireConnection() as PgConnection
   try {
+    // Waiting on a migration that is itself stuck fails the boot, as knex's own lock did, not hangs it.
+    await connection.query(`set lock_timeout = '${MIGRATION_WAIT_SECONDS}s'`, [])
     await connection.query('select pg_advisory_lock($1)', [MIGRATION_LOCK])
     return await latest()
   } finally {
     await connection.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {})
+    await connection.query('reset lock_timeout', []).catch(() => {})
     await knex.client.releaseConnection(connection)
   }
 }
