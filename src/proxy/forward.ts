@@ -159,8 +159,8 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     }
   }
 
-  function upstreamPath (request: FastifyRequest, ctx: RequestContext | null): string {
-    const url = originForm(request.url)
+  /** The core's path for `url`, the request target in origin form, after the request steps. */
+  function upstreamPath (request: FastifyRequest, url: string, ctx: RequestContext | null): string {
     if (!rewritesPath && !rewritesQuery) return url
     let params = request.params as Record<string, unknown>
     // Steps may change what they are given; the context keeps the request as the client sent it.
@@ -192,7 +192,7 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     let body: Buffer | string | undefined = request.rawBody
     if (hasRequestSteps) {
       const started = performance.now()
-      path = upstreamPath(request, ctx)
+      path = upstreamPath(request, path, ctx)
       if (steps.body.length > 0) body = JSON.stringify(runChain(steps.body, request.body, ctx))
       requestChainTimer.observe((performance.now() - started) / 1000)
     }
