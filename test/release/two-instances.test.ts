@@ -17,6 +17,15 @@ async function within (ms: number, check: () => Promise<boolean>): Promise<numbe
   throw new Error(`not within ${ms} ms`)
 }
 
+/** A migrated schema of its own and the repository on it, as a release-managed gateway opens them. */
+async function migratedRepository (t: Parameters<typeof pgSchema>[0]) {
+  const env = await pgSchema(t)
+  const db = openDatabase({ url: DATABASE_URL, schema: env.DATABASE_SCHEMA, dataDir: '' })
+  t.teardown(() => db.knex.destroy())
+  await migrate(db.knex)
+  return new ReleaseRepository(db.knex, env.EVERGATE_POLICY_CHANNEL)
+}
+
 t.test('a change made on one instance is obeyed by the other within a second', async (t) => {
   const env = await pgSchema(t)
   const { url: coreUrl } = await startCore(t)
@@ -85,11 +94,7 @@ t.test('a flush of more keys than one statement can carry is written whole', asy
 })
 
 t.test('an instance that cannot LISTEN still loads and polls the policy', async (t) => {
-  const env = await pgSchema(t)
-  const db = openDatabase({ url: DATABASE_URL, schema: env.DATABASE_SCHEMA, dataDir: '' })
-  t.teardown(() => db.knex.destroy())
-  await migrate(db.knex)
-  const repository = new ReleaseRepository(db.knex, env.EVERGATE_POLICY_CHANNEL)
+  const repository = await migratedRepository(t)
   await repository.createRule({ platform: null, range: '<1.5.0', status: 'retired', deprecation_date: null, sunset_date: null, message: null, upgrade_url: null }, 'rm')
   // Queries work, the LISTEN connection does not (say, a connection limit reached).
   const store = new PolicyStore({ repository, listenUrl: 'postgres://postgres@127.0.0.1:1/test', pollMs: 50, contractVersions: ['1.0.0', '3.0.0'], log: Fastify({ logger: false }).log })
@@ -119,11 +124,7 @@ t.test('instances booting together on an empty database migrate it once, without
 })
 
 t.test('a new release in use becomes the latest with no rule changing', async (t) => {
-  const env = await pgSchema(t)
-  const db = openDatabase({ url: DATABASE_URL, schema: env.DATABASE_SCHEMA, dataDir: '' })
-  t.teardown(() => db.knex.destroy())
-  await migrate(db.knex)
-  const repository = new ReleaseRepository(db.knex, env.EVERGATE_POLICY_CHANNEL)
+  const repository = await migratedRepository(t)
   const day = new Date().toISOString().slice(0, 10)
   const row = (version: string, count: number) => ({ day, platform: 'ios', app_version: version, contract_version: '3.0.0', route: 'GET /articles', status_class: '2xx', count })
   await repository.addUsage([row('3.1.0', 1000)])
