@@ -111,6 +111,31 @@ function joined (value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value
 }
 
+/**
+ * A translated body is another representation than the core's, so it gets another entity tag
+ * (RFC 9110 8.8.3): the core's with the client's contract version inside the quotes, as
+ * mod_deflate marks a compressed variant. A cache that holds a variant per app version (they
+ * Vary on it) then never takes one for another when a 304 names its tag. The client sends the
+ * tag back in If-None-Match or If-Match, and the core gets its own.
+ */
+function entityTags (contract: string) {
+  const mark = `;contract=${contract}`
+  const marked = new RegExp(`${mark.replaceAll('.', '\\.')}(?="|\\s*,|\\s*$)`, 'g')
+  return {
+    /** `"abc"` -> `"abc;contract=1.0.0"`, `W/"abc"` -> `W/"abc;contract=1.0.0"`. */
+    mark (etag: string): string {
+      return etag.endsWith('"') ? `${etag.slice(0, -1)}${mark}"` : etag + mark
+    },
+    /** An If-None-Match or If-Match list with this contract's marks taken off again. */
+    unmark (list: string | string[]): string {
+      return (Array.isArray(list) ? list.join(', ') : list).replace(marked, '')
+    }
+  }
+}
+
+// Describe the core's bytes, not the translated body the client gets: dropped from it.
+const CORE_BYTES_ONLY = ['content-encoding', 'content-digest', 'repr-digest', 'digest', 'content-md5', 'accept-ranges']
+
 function rawQuery (url: string): string {
   const q = url.indexOf('?')
   return q === -1 ? '' : url.slice(q)
@@ -143,6 +168,9 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
   const rewritesQuery = steps.query.length > 0
   const hasRequestSteps = rewritesPath || rewritesQuery || steps.body.length > 0
   const buildPath = compilePath(target)
+  // The representation a 304 confirms is the 200's: translated, its tag is marked too.
+  const translatesOk = plan.responseChain(200) !== null
+  const tags = entityTags(contract)
   const exchangeOptions: ExchangeOptions = {
     whole: (status) => plan.responseChain(status) !== null,
     collectUpTo: COLLECT_UP_TO,
@@ -183,6 +211,13 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     headers['x-request-id'] = request.id
     // A body the gateway must read comes uncompressed.
     if (plan.touchesResponse) headers['accept-encoding'] = 'identity'
+    if (headers['if-none-match'] !== undefined) headers['if-none-match'] = tags.unmark(headers['if-none-match'])
+    if (headers['if-match'] !== undefined) headers['if-match'] = tags.unmark(headers['if-match'])
+    // A range of the core's bytes is not a range of the translated body: the client gets it whole.
+    if (translatesOk) {
+      delete headers.range
+      delete headers['if-range']
+    }
     return headers
   }
 
@@ -224,7 +259,10 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
       if (!Buffer.isBuffer(res.body)) res.body.destroy()
       throw Object.assign(new UpstreamBadResponseError(upstream.name), { cause: err })
     }
-    if (chain === null || res.statusCode === 204 || res.statusCode === 304) return passThrough(reply, res, headers)
+    if (chain === null || res.statusCode === 204 || res.statusCode === 304) {
+      if (res.statusCode === 304 && translatesOk && typeof headers.etag === 'string') headers.etag = tags.mark(headers.etag)
+      return passThrough(reply, res, headers)
+    }
 
     let data: unknown
     try {
@@ -241,7 +279,8 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     const started = performance.now()
     data = runChain(chain, data, responseCtx)
     responseChainTimer.observe((performance.now() - started) / 1000)
-    delete headers['content-encoding']
+    for (const name of CORE_BYTES_ONLY) delete headers[name]
+    if (typeof headers.etag === 'string') headers.etag = tags.mark(headers.etag)
     // What the gateway sends is JSON, whatever label the core put on what it parsed.
     const type = headers['content-type']
     if (typeof type !== 'string' || !type.includes('json')) headers['content-type'] = 'application/json; charset=utf-8'
