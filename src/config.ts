@@ -37,6 +37,8 @@ const EnvSchema = Type.Object({
   EVERGATE_POLICY_POLL_MS: Type.Integer({ default: 1000, minimum: 50 }),
   EVERGATE_USAGE_FLUSH_MS: Type.Integer({ default: 10000, minimum: 50 }),
   EVERGATE_USAGE_MAX_KEYS: Type.Integer({ default: 50000, minimum: 1 }),
+  /** Days of usage kept; older days are deleted. At least the 30 that decide which versions are in use. */
+  EVERGATE_USAGE_RETENTION_DAYS: Type.Integer({ default: 400, minimum: 31 }),
   ADMIN_PORT: Type.Integer({ default: 8081, minimum: 0, maximum: 65535 }),
   ADMIN_HOST: Type.String({ default: '127.0.0.1' }),
   /** The admin API's bearer token; with none, the admin API is off. */
@@ -66,6 +68,7 @@ export interface ReleaseConfig {
   pollMs: number
   flushMs: number
   maxUsageKeys: number
+  usageRetentionDays: number
 }
 
 /**
@@ -125,7 +128,8 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
           channel: e.EVERGATE_POLICY_CHANNEL,
           pollMs: e.EVERGATE_POLICY_POLL_MS,
           flushMs: e.EVERGATE_USAGE_FLUSH_MS,
-          maxUsageKeys: e.EVERGATE_USAGE_MAX_KEYS
+          maxUsageKeys: e.EVERGATE_USAGE_MAX_KEYS,
+          usageRetentionDays: e.EVERGATE_USAGE_RETENTION_DAYS
         }
       : null,
     admin: { port: e.ADMIN_PORT, host: e.ADMIN_HOST, token: e.EVERGATE_ADMIN_TOKEN === '' ? null : e.EVERGATE_ADMIN_TOKEN }

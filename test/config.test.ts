@@ -8,6 +8,7 @@ t.test('defaults', async (t) => {
   t.equal(config.missingVersion, 'head')
   t.equal(config.userAgentFallback, true)
   t.same(config.upstream.origins, { core: 'http://127.0.0.1:8090' })
+  t.equal(config.release?.usageRetentionDays, 400)
 })
 
 t.test('several core services', async (t) => {
@@ -25,5 +26,6 @@ t.test('bad values stop the start with a message naming the variable', async (t)
   t.throws(() => loadConfig({ CORE_URL: 'http://core:8090/api' }), /CORE_URL: "http:\/\/core:8090\/api" must be an origin/, 'a path would be dropped')
   t.throws(() => loadConfig({ EVERGATE_UPSTREAMS: 'search=http://search/v2' }), /EVERGATE_UPSTREAMS search: .* must be an origin/)
   t.throws(() => loadConfig({ CORE_URL: 'ftp://core' }), /not an http\(s\) URL/)
+  t.throws(() => loadConfig({ EVERGATE_USAGE_RETENTION_DAYS: '7' }), /EVERGATE_USAGE_RETENTION_DAYS/, 'fewer days than decide the versions in use')
   t.equal(loadConfig({ CORE_URL: 'http://core:8090/' }).upstream.origins.core, 'http://core:8090/', 'a bare trailing slash is an origin')
 })

@@ -9,7 +9,7 @@ import { AppRetiredError } from './errors.js'
 import type { Decision } from './policy.js'
 import { PolicyStore } from './policy-store.js'
 import { ReleaseRepository } from './repository.js'
-import { UsageRecorder } from './usage.js'
+import { firstOfLastDays, UsageRecorder } from './usage.js'
 
 export interface ReleaseOptions {
   database: DatabaseOptions
@@ -18,6 +18,8 @@ export interface ReleaseOptions {
   pollMs: number
   flushMs: number
   maxUsageKeys: number
+  /** Days of usage kept, today included. */
+  usageRetentionDays: number
   contractVersions: readonly string[]
   metrics: Metrics
 }
@@ -35,6 +37,9 @@ declare module 'fastify' {
     release: Release
   }
 }
+
+/** How often each instance deletes the usage past its retention. */
+const RETENTION_EVERY_MS = 6 * 60 * 60 * 1000
 
 const DEFAULT_RETIRED_MESSAGE = 'This version of the app is no longer supported. Please update to keep using it.'
 
@@ -70,10 +75,25 @@ async function releaseManagement (fastify: FastifyInstance, opts: ReleaseOptions
     fastify.log.warn({ err, pending: usage.pending }, 'usage flush failed: counts kept for the next one')
   })
   const flushing = setInterval(flush, opts.flushMs).unref()
+  // Usage past its retention goes at start and every few hours, on every instance (by the primary
+  // key's first column: with nothing to delete, one index probe). The boot never waits for it.
+  let expiring: Promise<void> = Promise.resolve()
+  const expire = () => {
+    const before = firstOfLastDays(opts.usageRetentionDays)
+    expiring = repository.deleteUsageBefore(before).then((rows) => {
+      if (rows > 0) fastify.log.info({ rows, before }, 'usage past its retention deleted')
+    }, (err: Error) => {
+      fastify.log.warn({ err }, 'usage retention: delete failed, tried again later')
+    })
+  }
+  expire()
+  const expiringEvery = setInterval(expire, RETENTION_EVERY_MS).unref()
 
   fastify.decorate('release', { contractVersions: opts.contractVersions, db, repository, store, usage })
   fastify.addHook('onClose', async () => {
     clearInterval(flushing)
+    clearInterval(expiringEvery)
+    await expiring
     await store.stop()
     await flush()
     await db.knex.destroy()

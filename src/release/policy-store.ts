@@ -3,6 +3,7 @@ import pg from 'pg'
 import semver from 'semver'
 import { Policy } from './policy.js'
 import { toRule, type ReleaseRepository } from './repository.js'
+import { firstOfLastDays } from './usage.js'
 
 /** A version counts as in use (see versionsInUse) with 1 % of its platform's last 30 days. */
 const IN_USE_DAYS = 30
@@ -83,7 +84,7 @@ export class PolicyStore {
   private async load (): Promise<void> {
     const { repository, contractVersions } = this.opts
     const version = await repository.policyVersion()
-    const since = new Date(Date.now() - (IN_USE_DAYS - 1) * 86_400_000).toISOString().slice(0, 10)
+    const since = firstOfLastDays(IN_USE_DAYS)
     const [records, inUse] = await Promise.all([repository.listRules(), repository.versionsInUse(since, IN_USE_SHARE)])
     // Releases only: a beta is never the version to upgrade to.
     const seen = inUse.filter(({ app_version: v }) => semver.valid(v) !== null && semver.prerelease(v) === null)

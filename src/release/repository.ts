@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import type { Rule, Status } from './policy.js'
+import { firstOfLastDays } from './usage.js'
 
 /** A rule as the admin API and the CLI see it. */
 export interface RuleRecord {
@@ -164,9 +165,14 @@ export class ReleaseRepository {
     })
   }
 
+  /** Deletes the usage of days before `day` (YYYY-MM-DD); returns how many rows went. */
+  async deleteUsageBefore (day: string): Promise<number> {
+    return await this.knex('evergate_usage').where('day', '<', day).delete()
+  }
+
   /** Requests per app version and platform since `days` days ago, with each one's share. */
   async usageSummary (days: number): Promise<UsageSummary[]> {
-    const since = new Date(Date.now() - (days - 1) * 86_400_000).toISOString().slice(0, 10)
+    const since = firstOfLastDays(days)
     const rows: Array<Record<string, string>> = await this.knex('evergate_usage')
       .where('day', '>=', since)
       .groupBy('app_version', 'platform', 'contract_version')

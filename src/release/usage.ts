@@ -15,6 +15,11 @@ interface Entry {
 
 const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx']
 
+/** The first of the last `days` days, today included: YYYY-MM-DD in UTC, as usage is counted. */
+export function firstOfLastDays (days: number, now = Date.now()): string {
+  return new Date(now - (days - 1) * 86_400_000).toISOString().slice(0, 10)
+}
+
 /**
  * Counts requests in memory and writes them in batches: never a write per request. A failed flush
  * keeps its counts for the next one; past `maxKeys` distinct keys new ones are dropped, counted

@@ -23,7 +23,7 @@ async function migratedRepository (t: Parameters<typeof pgSchema>[0]) {
   const db = openDatabase({ url: DATABASE_URL, schema: env.DATABASE_SCHEMA, dataDir: '' })
   t.teardown(() => db.knex.destroy())
   await migrate(db.knex)
-  return new ReleaseRepository(db.knex, env.EVERGATE_POLICY_CHANNEL)
+  return { env, repository: new ReleaseRepository(db.knex, env.EVERGATE_POLICY_CHANNEL) }
 }
 
 t.test('a change made on one instance is obeyed by the other within a second', async (t) => {
@@ -94,7 +94,7 @@ t.test('a flush of more keys than one statement can carry is written whole', asy
 })
 
 t.test('an instance that cannot LISTEN still loads and polls the policy', async (t) => {
-  const repository = await migratedRepository(t)
+  const { repository } = await migratedRepository(t)
   await repository.createRule({ platform: null, range: '<1.5.0', status: 'retired', deprecation_date: null, sunset_date: null, message: null, upgrade_url: null }, 'rm')
   // Queries work, the LISTEN connection does not (say, a connection limit reached).
   const store = new PolicyStore({ repository, listenUrl: 'postgres://postgres@127.0.0.1:1/test', pollMs: 50, contractVersions: ['1.0.0', '3.0.0'], log: Fastify({ logger: false }).log })
@@ -124,7 +124,7 @@ t.test('instances booting together on an empty database migrate it once, without
 })
 
 t.test('a new release in use becomes the latest with no rule changing', async (t) => {
-  const repository = await migratedRepository(t)
+  const { repository } = await migratedRepository(t)
   const day = new Date().toISOString().slice(0, 10)
   const row = (version: string, count: number) => ({ day, platform: 'ios', app_version: version, contract_version: '3.0.0', route: 'GET /articles', status_class: '2xx', count })
   await repository.addUsage([row('3.1.0', 1000)])
@@ -136,4 +136,17 @@ t.test('a new release in use becomes the latest with no rule changing', async (t
   await repository.addUsage([row('3.2.0', 900)])
   await within(2000, async () => store.seen.get('ios')?.at(-1) === '3.2.0')
   t.pass('3.2.0 is in use once it has its share')
+})
+
+t.test('usage past its retention is deleted at start; the days it keeps are not', async (t) => {
+  const { env, repository } = await migratedRepository(t)
+  const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10)
+  const row = (day: string, version: string) => ({ day, platform: 'ios', app_version: version, contract_version: '3.0.0', route: 'GET /articles', status_class: '2xx', count: 10 })
+  await repository.addUsage([row(daysAgo(400), '3.0.0'), row(daysAgo(31), '3.1.0'), row(daysAgo(30), '3.2.0'), row(daysAgo(0), '3.3.0')])
+  const versions = async () => (await repository.usageSummary(500)).map((v) => v.app_version).sort()
+  t.same(await versions(), ['3.0.0', '3.1.0', '3.2.0', '3.3.0'])
+
+  await startReleaseDemo(t, { ...env, EVERGATE_USAGE_RETENTION_DAYS: '31' })
+  await within(3000, async () => (await versions()).length === 2)
+  t.same(await versions(), ['3.2.0', '3.3.0'], '31 days kept, today included')
 })
