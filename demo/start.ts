@@ -16,7 +16,7 @@ const { address, adminAddress } = await start({ config, bundle, onClose: () => c
 console.log(`
   Pulse core (speaks head)   http://127.0.0.1:${corePort}
   evergate gateway           ${address}
-  evergate admin API         ${adminAddress ?? 'off'}  (token: ${token})
+  evergate admin API, page   ${adminAddress ?? 'off'}  (any user name, the token as password: ${token})
   release policy database    ${config.release?.database.url === undefined ? `embedded, in ${config.release?.database.dataDir}` : 'PostgreSQL (DATABASE_URL)'}
 
   Try an app from 2024 and one from today:
@@ -28,4 +28,5 @@ console.log(`
   Deprecate and retire versions:
     EVERGATE_ADMIN_TOKEN=${token} npx evergate versions deprecate "<2.0.0" --sunset 2027-01-31
     EVERGATE_ADMIN_TOKEN=${token} npx evergate versions usage
+  or open ${adminAddress ?? 'the admin page'}/ in a browser.
 `)

@@ -1,11 +1,12 @@
 import { timingSafeEqual } from 'node:crypto'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import semver from 'semver'
 import validation from '../gateway/validation.js'
 import type { Metrics } from '../metrics.js'
 import { RuleInvalidError, RuleNotFoundError } from '../release/errors.js'
 import type { Release } from '../release/plugin.js'
 import type { RuleFields } from '../release/repository.js'
+import { adminPage } from './page.js'
 import {
   AuditQuery, RuleFieldsSchema, RuleIdParams, RulePatchSchema, UsageQuery,
   type RuleFieldsInput, type RulePatchInput
@@ -19,6 +20,32 @@ export interface AdminOptions {
 }
 
 const ACTOR = /^[\w.@+-]{1,64}$/
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who the audit log names: `X-Evergate-Actor`, else the browser's user name, else "admin". */
+    actor: string
+  }
+}
+
+/** Whether `given` is `expected`, in time that does not tell how much of it matched. */
+function same (given: string, expected: Buffer): boolean {
+  const bytes = Buffer.from(given)
+  return bytes.length === expected.length && timingSafeEqual(bytes, expected)
+}
+
+/**
+ * Whether a request with the browser's credentials came from another site's page. The browser
+ * sends the credentials it asked for with every request to this origin, whoever's page makes it:
+ * such a request must not act on them (cross-site request forgery).
+ */
+function fromAnotherSite (request: FastifyRequest): boolean {
+  const site = request.headers['sec-fetch-site']
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true
+  const origin = request.headers.origin
+  if (origin === undefined) return false
+  return !URL.canParse(origin) || new URL(origin).host !== request.headers.host
+}
 
 function isoDate (field: string, value: string | null | undefined): string | null | undefined {
   if (value === undefined || value === null) return value
@@ -47,22 +74,43 @@ function ruleFields<T extends RuleFieldsInput | RulePatchInput> (input: T): Part
 }
 
 /**
- * The release managers' API, on its own port and never on the public one. Every path needs the
- * bearer token; every change is audited and in force on this instance before the answer.
+ * The release managers' API and page, on their own port and never on the public one. Every path
+ * needs the token: as a bearer token (the CLI, scripts) or as the password the browser asks for on
+ * the page, with the release manager's name as the user name. Every change is audited and in
+ * force on this instance before the answer.
  */
 export async function buildAdmin ({ release, metrics, token, logger = false }: AdminOptions): Promise<FastifyInstance> {
   const admin = Fastify({ logger })
   // The gateway's validators: bodies as sent (no null -> "" coercion), parameters coerced.
   await admin.register(validation)
-  const expected = Buffer.from(`Bearer ${token}`)
+  const bearer = Buffer.from(`Bearer ${token}`)
+  const password = Buffer.from(token)
   const { repository, store, usage } = release
+  const page = adminPage()
 
+  /** The browser's user name when the request carries the token; null when it does not. */
+  function credentials (authorization: string): { user: string | null } | null {
+    if (same(authorization, bearer)) return { user: null }
+    if (!authorization.startsWith('Basic ')) return null
+    const pair = Buffer.from(authorization.slice(6), 'base64').toString('utf8')
+    const colon = pair.indexOf(':')
+    return colon !== -1 && same(pair.slice(colon + 1), password) ? { user: pair.slice(0, colon) } : null
+  }
+
+  admin.decorateRequest('actor', 'admin')
   admin.addHook('onRequest', async (request, reply) => {
-    const given = Buffer.from(request.headers.authorization ?? '')
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      return reply.code(401).header('www-authenticate', 'Bearer')
+    const given = credentials(request.headers.authorization ?? '')
+    if (given === null) {
+      // The page's address asks the browser for the token; the API's paths say what they take.
+      const challenge = request.url === '/' ? 'Basic realm="evergate admin", charset="UTF-8"' : 'Bearer'
+      return reply.code(401).header('www-authenticate', challenge)
         .send({ error: { code: 'EVG_ERR_UNAUTHORIZED', message: 'A valid admin bearer token is required' } })
     }
+    if (given.user !== null && fromAnotherSite(request)) {
+      return reply.code(403).send({ error: { code: 'EVG_ERR_CROSS_SITE', message: 'Requests from another site\'s page are refused' } })
+    }
+    const actor = request.headers['x-evergate-actor'] ?? given.user
+    if (typeof actor === 'string' && ACTOR.test(actor)) request.actor = actor
   })
 
   admin.setErrorHandler((err: Error & { statusCode?: number, code?: string, validation?: unknown }, request, reply) => {
@@ -72,8 +120,13 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
     return reply.code(status).send({ error: { code, message: status >= 500 ? 'Internal error' : err.message } })
   })
 
-  const actorOf = (header: string | string[] | undefined) =>
-    typeof header === 'string' && ACTOR.test(header) ? header : 'admin'
+  admin.get('/', async (_request, reply) => reply
+    .type('text/html; charset=utf-8')
+    .header('content-security-policy', page.contentSecurityPolicy)
+    .header('cache-control', 'no-store')
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer')
+    .send(page.html))
 
   admin.get('/rules', async () => ({ rules: await repository.listRules() }))
 
@@ -83,21 +136,21 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
     } as RuleFields
     // Deprecated as of now, unless the release manager dated it.
     if (fields.status === 'deprecated' && fields.deprecation_date === null) fields.deprecation_date = new Date().toISOString()
-    const rule = await repository.createRule(fields, actorOf(request.headers['x-evergate-actor']))
+    const rule = await repository.createRule(fields, request.actor)
     await store.refresh()
     return reply.code(201).send(rule)
   })
 
   admin.patch<{ Params: { id: number }, Body: RulePatchInput }>('/rules/:id',
     { schema: { params: RuleIdParams, body: RulePatchSchema } }, async (request) => {
-      const rule = await repository.updateRule(request.params.id, ruleFields(request.body), actorOf(request.headers['x-evergate-actor']))
+      const rule = await repository.updateRule(request.params.id, ruleFields(request.body), request.actor)
       if (rule === null) throw new RuleNotFoundError(request.params.id)
       await store.refresh()
       return rule
     })
 
   admin.delete<{ Params: { id: number } }>('/rules/:id', { schema: { params: RuleIdParams } }, async (request) => {
-    const rule = await repository.deleteRule(request.params.id, actorOf(request.headers['x-evergate-actor']))
+    const rule = await repository.deleteRule(request.params.id, request.actor)
     if (rule === null) throw new RuleNotFoundError(request.params.id)
     await store.refresh()
     return rule

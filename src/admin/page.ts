@@ -1,0 +1,213 @@
+import { createHash } from 'node:crypto'
+
+// The release managers' page: one HTML document, no build step, no dependency. It calls the admin
+// API from the browser with the credentials the browser asked for (see `credentials` in app.ts)
+// and puts what it gets into the page as text, never as markup: messages and URLs are typed by
+// people. Its script and style are allowed by hash, and nothing else is.
+
+const STYLE = `
+body { font: 14px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1200px; padding: 0 1.5em 3em; color: #1d2330 }
+h1 { font-size: 1.4em; margin: 1em 0 .2em }
+h2 { font-size: 1.1em; margin: 1.8em 0 .5em }
+p.facts { color: #556; margin: 0 }
+table { border-collapse: collapse; width: 100% }
+th, td { text-align: left; padding: .35em .6em; border-bottom: 1px solid #e3e6ec; vertical-align: top }
+th { font-weight: 600; color: #556; font-size: .9em }
+td.number { text-align: right; font-variant-numeric: tabular-nums }
+td.empty { color: #889 }
+.status { font-weight: 600 }
+.status.supported { color: #16794a }
+.status.deprecated { color: #a25c00 }
+.status.retired { color: #b3261e }
+form { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: .6em; align-items: end }
+label { display: grid; gap: .2em; font-size: .9em; color: #556 }
+p.controls label { display: inline-flex; align-items: center; gap: .4em }
+td.day { white-space: nowrap }
+input, select, button { font: inherit; padding: .35em .5em }
+form button { grid-column: 4 }
+#notice { min-height: 1.5em; margin: 1em 0 0 }
+#notice.error { color: #b3261e }
+`
+
+const SCRIPT = `
+'use strict'
+const $ = (id) => document.getElementById(id)
+
+async function api (method, path, body) {
+  const res = await fetch(path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body)
+  })
+  const json = (res.headers.get('content-type') || '').includes('json') ? await res.json() : null
+  if (!res.ok) throw new Error(json && json.error ? json.error.message : res.status + ' ' + res.statusText)
+  return json
+}
+
+function cell (row, text, className) {
+  const td = row.insertCell()
+  td.textContent = text === null || text === undefined ? '–' : String(text)
+  if (className) td.className = className
+  return td
+}
+
+function fill (id, items, render) {
+  const body = $(id)
+  body.replaceChildren()
+  for (const item of items) render(body.insertRow(), item)
+  if (items.length === 0) {
+    const td = cell(body.insertRow(), 'None', 'empty')
+    td.colSpan = body.closest('table').tHead.rows[0].cells.length
+  }
+}
+
+const day = (iso) => iso === null ? null : iso.slice(0, 10)
+const percent = (share) => (share * 100).toFixed(share < 0.01 ? 2 : 1) + ' %'
+
+function notice (text, isError) {
+  $('notice').textContent = text
+  $('notice').className = isError ? 'error' : ''
+}
+
+async function load () {
+  const days = $('days').value
+  const [versions, usage, rules, audit] = await Promise.all([
+    api('GET', '/versions'), api('GET', '/usage?days=' + days), api('GET', '/rules'), api('GET', '/audit?limit=20')
+  ])
+  $('contracts').textContent = versions.contracts.join(', ')
+  $('minimum').textContent = versions.minimum_version || 'none'
+  $('database').textContent = versions.database.status + (versions.database.reason ? ' (' + versions.database.reason + ')' : '')
+  const traffic = new Map(usage.versions.map((v) => [v.platform + ' ' + v.app_version, v]))
+  fill('versions', versions.versions, (row, v) => {
+    const used = traffic.get(v.platform + ' ' + v.app_version)
+    cell(row, v.app_version)
+    cell(row, v.platform)
+    cell(row, used ? used.contract_version : null)
+    cell(row, v.status, 'status ' + v.status)
+    cell(row, v.rule_id === null ? null : '#' + v.rule_id)
+    cell(row, day(v.sunset_date), 'day')
+    cell(row, used ? used.requests.toLocaleString() : 0, 'number')
+    cell(row, used ? percent(used.share) : null, 'number')
+  })
+  fill('rules', rules.rules, (row, r) => {
+    cell(row, '#' + r.id)
+    cell(row, r.platform || 'any')
+    cell(row, r.range)
+    cell(row, r.status, 'status ' + r.status)
+    cell(row, day(r.deprecation_date), 'day')
+    cell(row, day(r.sunset_date), 'day')
+    cell(row, r.message)
+    cell(row, r.upgrade_url)
+    cell(row, r.updated_by + ', ' + day(r.updated_at))
+    const remove = document.createElement('button')
+    remove.textContent = 'Delete'
+    remove.addEventListener('click', () => {
+      if (confirm('Delete rule #' + r.id + ' (' + r.status + ' ' + r.range + ')?')) act(() => api('DELETE', '/rules/' + r.id), 'Rule #' + r.id + ' deleted.').then(refresh)
+    })
+    row.insertCell().append(remove)
+  })
+  fill('audit', audit.audit, (row, a) => {
+    const rule = a.after || a.before
+    cell(row, a.at.slice(0, 19).replace('T', ' ') + ' UTC', 'day')
+    cell(row, a.actor)
+    cell(row, a.action + ' #' + a.rule_id)
+    cell(row, rule.status + ' ' + rule.range + (rule.platform ? ' on ' + rule.platform : ''))
+  })
+}
+
+/** Makes a change and says how it went; true when it was made. */
+async function act (change, done) {
+  try {
+    await change()
+    notice(done)
+    return true
+  } catch (err) {
+    notice(err.message, true)
+    return false
+  }
+}
+
+const refresh = () => load().catch((err) => notice(err.message, true))
+
+$('new-rule').addEventListener('submit', async (event) => {
+  event.preventDefault()
+  const form = new FormData(event.target)
+  const field = (name) => { const v = String(form.get(name) || '').trim(); return v === '' ? null : v }
+  const rule = {
+    range: field('range'),
+    status: field('status'),
+    platform: field('platform'),
+    sunset_date: field('sunset_date'),
+    message: field('message'),
+    upgrade_url: field('upgrade_url')
+  }
+  if (await act(() => api('POST', '/rules', rule), rule.status + ' ' + rule.range + ': in force on every instance.')) {
+    event.target.reset()
+    refresh()
+  }
+})
+$('days').addEventListener('change', refresh)
+$('refresh').addEventListener('click', () => load().then(() => notice('Up to date.'), (err) => notice(err.message, true)))
+refresh()
+`
+
+const BODY = `
+<h1>evergate release management</h1>
+<p class="facts">Contract versions <span id="contracts">…</span> · minimum version <span id="minimum">…</span> · database <span id="database">…</span></p>
+<p id="notice" role="status"></p>
+
+<h2>App versions in the wild</h2>
+<p class="facts controls"><label>Traffic over <select id="days"><option value="1">1 day</option><option value="7" selected>7 days</option><option value="30">30 days</option><option value="90">90 days</option></select></label> <button id="refresh" type="button">Refresh</button></p>
+<table>
+  <thead><tr><th>App version</th><th>Platform</th><th>Contract</th><th>Status</th><th>Rule</th><th>Sunset</th><th>Requests</th><th>Share</th></tr></thead>
+  <tbody id="versions"></tbody>
+</table>
+
+<h2>Rules</h2>
+<p class="facts">Where rules overlap, one for the app's own platform beats one for any platform; then the latest change wins.</p>
+<table>
+  <thead><tr><th>Id</th><th>Platform</th><th>Range</th><th>Status</th><th>Deprecated</th><th>Sunset</th><th>Message</th><th>Upgrade URL</th><th>Last change</th><th></th></tr></thead>
+  <tbody id="rules"></tbody>
+</table>
+
+<h2>New rule</h2>
+<form id="new-rule">
+  <label>Range <input name="range" required placeholder="&lt;2.0.0" maxlength="200"></label>
+  <label>Status <select name="status"><option>deprecated</option><option>retired</option><option>supported</option></select></label>
+  <label>Platform <input name="platform" placeholder="any" pattern="[a-z][a-z0-9_\\-]{0,31}"></label>
+  <label>Sunset (UTC day) <input name="sunset_date" type="date"></label>
+  <label>Message to the user <input name="message" maxlength="500"></label>
+  <label>Upgrade URL <input name="upgrade_url" type="url" placeholder="https://apps.apple.com/…"></label>
+  <button type="submit">Add rule</button>
+</form>
+
+<h2>Last changes</h2>
+<table>
+  <thead><tr><th>When</th><th>Who</th><th>What</th><th>Rule</th></tr></thead>
+  <tbody id="audit"></tbody>
+</table>
+`
+
+export interface AdminPage {
+  readonly html: string
+  /** Allows the page's own script and style, by hash, and calls to its own origin; nothing else. */
+  readonly contentSecurityPolicy: string
+}
+
+const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`
+
+/** The page and its policy, built once when the admin API starts. */
+export function adminPage (): AdminPage {
+  return {
+    html: `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>evergate release management</title>\n<style>${STYLE}</style>\n</head>\n<body>${BODY}<script>${SCRIPT}</script>\n</body>\n</html>\n`,
+    contentSecurityPolicy: [
+      "default-src 'none'",
+      `script-src ${sha256(SCRIPT)}`,
+      `style-src ${sha256(STYLE)}`,
+      "connect-src 'self'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+      "base-uri 'none'"
+    ].join('; ')
+  }
+}
