@@ -105,6 +105,11 @@ export function exchange (dispatcher: Dispatcher, request: Dispatcher.DispatchOp
         headers = responseHeaders as ResponseHeaders
         headersAt = performance.now()
         const length = headers['content-length']
+        if (status === 304) {
+          // No body, whatever its Content-Length says (that of the body it stands for).
+          chunks = []
+          return
+        }
         if (whole(status)) {
           if (typeof length === 'string' && Number(length) > wholeUpTo) return controller.abort(new ResponseTooLargeError(wholeUpTo))
           limit = wholeUpTo
@@ -144,6 +149,13 @@ export function exchange (dispatcher: Dispatcher, request: Dispatcher.DispatchOp
         if (stream !== null) {
           stream.settled = true
           stream.destroy(err)
+          return
+        }
+        // A 304 may carry the Content-Length of the body it stands for (RFC 9110 8.6; ASP.NET Core
+        // sends it), and undici then fails the exchange for the bytes that never come, after the
+        // headers. The answer was complete: it is given. (undici closes that connection.)
+        if (statusCode === 304 && (err as { code?: string }).code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
+          resolve({ statusCode, headers, headersAt, body: EMPTY })
           return
         }
         // No answer at all yet (a core that closes idle connections as the gateway reuses one):
