@@ -111,6 +111,9 @@ function joined (value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value
 }
 
+const ENTITY_TAG = /^(?:W\/)?"[^"]*"$/
+const ENTITY_TAGS = /(?:W\/)?"[^"]*"/g
+
 /**
  * A translated body is another representation than the core's, so it gets another entity tag
  * (RFC 9110 8.8.3): the core's with the client's contract version inside the quotes, as
@@ -119,22 +122,49 @@ function joined (value: string | string[] | undefined): string | undefined {
  * tag back in If-None-Match or If-Match, and the core gets its own.
  */
 function entityTags (contract: string) {
-  const mark = `;contract=${contract}`
-  const marked = new RegExp(`${mark.replaceAll('.', '\\.')}(?="|\\s*,|\\s*$)`, 'g')
+  const mark = `;contract=${contract}"`
   return {
-    /** `"abc"` -> `"abc;contract=1.0.0"`, `W/"abc"` -> `W/"abc;contract=1.0.0"`. */
-    mark (etag: string): string {
-      return etag.endsWith('"') ? `${etag.slice(0, -1)}${mark}"` : etag + mark
+    /** `"abc"` -> `"abc;contract=1.0.0"`, `W/"abc"` -> `W/"abc;contract=1.0.0"`; null for a malformed tag. */
+    mark (etag: string): string | null {
+      return ENTITY_TAG.test(etag) ? etag.slice(0, -1) + mark : null
     },
-    /** An If-None-Match or If-Match list with this contract's marks taken off again. */
-    unmark (list: string | string[]): string {
-      return (Array.isArray(list) ? list.join(', ') : list).replace(marked, '')
+    /**
+     * A list of tags as the core knows them: this contract's marks taken off. Where the client
+     * gets a translated body (`translated`), a tag without the mark names the core's
+     * representation, not the client's, and never matches (RFC 9110 13.1.1): it is left out,
+     * and null says none is left. `*` stays.
+     */
+    unmark (list: string | string[], translated: boolean): string | null {
+      const text = Array.isArray(list) ? list.join(', ') : list
+      if (text.trim() === '*') return text
+      const kept: string[] = []
+      for (const [tag] of text.matchAll(ENTITY_TAGS)) {
+        if (tag.endsWith(mark)) kept.push(`${tag.slice(0, -mark.length)}"`)
+        else if (!translated) kept.push(tag)
+      }
+      return kept.length === 0 ? null : kept.join(', ')
     }
   }
 }
 
+/** An If-Match no representation can meet: the core answers 412 itself, as it would to any stale tag. */
+const MATCHES_NOTHING = '"evergate:matches-nothing"'
+
 // Describe the core's bytes, not the translated body the client gets: dropped from it.
 const CORE_BYTES_ONLY = ['content-encoding', 'content-digest', 'repr-digest', 'digest', 'content-md5', 'accept-ranges']
+
+/**
+ * The headers of a translated body, or of a 304 that confirms one (a cache copies a 304's
+ * headers onto the body it holds): the variant's own tag, nothing about the core's bytes.
+ */
+function describeTranslated (headers: OutgoingHeaders, tags: ReturnType<typeof entityTags>): void {
+  for (const name of CORE_BYTES_ONLY) delete headers[name]
+  const etag = headers.etag
+  if (etag === undefined) return
+  const marked = typeof etag === 'string' ? tags.mark(etag) : null
+  if (marked === null) delete headers.etag
+  else headers.etag = marked
+}
 
 function rawQuery (url: string): string {
   const q = url.indexOf('?')
@@ -211,8 +241,14 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     headers['x-request-id'] = request.id
     // A body the gateway must read comes uncompressed.
     if (plan.touchesResponse) headers['accept-encoding'] = 'identity'
-    if (headers['if-none-match'] !== undefined) headers['if-none-match'] = tags.unmark(headers['if-none-match'])
-    if (headers['if-match'] !== undefined) headers['if-match'] = tags.unmark(headers['if-match'])
+    const ifNoneMatch = headers['if-none-match']
+    if (ifNoneMatch !== undefined) {
+      const tagsOfCore = tags.unmark(ifNoneMatch, translatesOk)
+      if (tagsOfCore === null) delete headers['if-none-match']
+      else headers['if-none-match'] = tagsOfCore
+    }
+    const ifMatch = headers['if-match']
+    if (ifMatch !== undefined) headers['if-match'] = tags.unmark(ifMatch, translatesOk) ?? MATCHES_NOTHING
     // A range of the core's bytes is not a range of the translated body: the client gets it whole.
     if (translatesOk) {
       delete headers.range
@@ -260,7 +296,7 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
       throw Object.assign(new UpstreamBadResponseError(upstream.name), { cause: err })
     }
     if (chain === null || res.statusCode === 204 || res.statusCode === 304) {
-      if (res.statusCode === 304 && translatesOk && typeof headers.etag === 'string') headers.etag = tags.mark(headers.etag)
+      if (res.statusCode === 304 && translatesOk) describeTranslated(headers, tags)
       return passThrough(reply, res, headers)
     }
 
@@ -279,8 +315,7 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     const started = performance.now()
     data = runChain(chain, data, responseCtx)
     responseChainTimer.observe((performance.now() - started) / 1000)
-    for (const name of CORE_BYTES_ONLY) delete headers[name]
-    if (typeof headers.etag === 'string') headers.etag = tags.mark(headers.etag)
+    describeTranslated(headers, tags)
     // What the gateway sends is JSON, whatever label the core put on what it parsed.
     const type = headers['content-type']
     if (typeof type !== 'string' || !type.includes('json')) headers['content-type'] = 'application/json; charset=utf-8'

@@ -60,27 +60,51 @@ t.test('the tag a client got revalidates at the core, and the 304 names the vari
   t.equal(strong.status, 304)
   t.equal(core.seen.at(-1)?.['if-none-match'], '"v1"', 'the core got its own tag')
   t.equal(strong.headers.etag, '"v1;contract=1.0.0"')
+  t.equal(strong.headers['content-digest'], undefined, 'a cache copies a 304\'s headers onto the body it holds')
+  t.equal(strong.headers['accept-ranges'], undefined)
 
-  const list = await call(url, '/articles', { version: '1.0.0', headers: { 'if-none-match': '"old", W/"v1;contract=1.0.0"' } })
+  const list = await call(url, '/articles', { version: '1.0.0', headers: { 'if-none-match': '"old;contract=1.0.0", W/"v1;contract=1.0.0"' } })
   t.equal(list.status, 304, 'a weak tag in a list is found too')
   t.equal(core.seen.at(-1)?.['if-none-match'], '"old", W/"v1"')
 
-  const otherVariant = await call(url, '/articles', { version: '1.0.0', headers: { 'if-none-match': '"v1;contract=2.3.0"' } })
-  t.equal(otherVariant.status, 200, 'a tag of another contract version\'s variant never matches this one')
-  t.equal(core.seen.at(-1)?.['if-none-match'], '"v1;contract=2.3.0"')
-  t.equal(otherVariant.headers.etag, '"v1;contract=1.0.0"')
+  for (const tag of ['"v1;contract=2.3.0"', '"v1"', 'W/"v1"']) {
+    const other = await call(url, '/articles', { version: '1.0.0', headers: { 'if-none-match': tag } })
+    t.equal(other.status, 200, `${tag} names another variant than 1.0.0's: it never matches`)
+    t.equal(core.seen.at(-1)?.['if-none-match'], undefined, 'and the core is asked without it')
+    t.equal(other.headers.etag, '"v1;contract=1.0.0"')
+  }
+  const mixed = await call(url, '/articles', { version: '1.0.0', headers: { 'if-none-match': '"v1", "v2;contract=1.0.0"' } })
+  t.equal(core.seen.at(-1)?.['if-none-match'], '"v2"', 'only the tags of its own variant reach the core')
+  t.equal(mixed.status, 200)
+  await call(url, '/articles', { version: '1.0.0', headers: { 'if-none-match': '*' } })
+  t.equal(core.seen.at(-1)?.['if-none-match'], '*', 'any representation at all is any')
 
   const head = await call(url, '/articles', { version: '3.0.0', headers: { 'if-none-match': '"v1"' } })
   t.equal(head.status, 304)
   t.equal(head.headers.etag, '"v1"', 'an untranslated 304 keeps the core\'s tag')
 })
 
-t.test('If-Match on a write reaches the core as the core\'s tag', async (t) => {
+t.test('If-Match on a write reaches the core as the core\'s tag, and a tag of another variant meets none', async (t) => {
   const core = await taggingCore(t)
   const { url } = await startGateway(t, core.url)
-  await call(url, '/profile', { method: 'PUT', version: '1.0.0', headers: { 'if-match': '"v1;contract=1.0.0"' }, json: { name: 'Ada Lovelace' } })
-  const seen = core.seen.at(-1)
-  t.equal(seen?.['if-match'], '"v1"')
+  const write = (tag: string) => call(url, '/profile', { method: 'PUT', version: '1.0.0', headers: { 'if-match': tag }, json: { name: 'Ada Lovelace' } })
+  await write('"v1;contract=1.0.0"')
+  t.equal(core.seen.at(-1)?.['if-match'], '"v1"')
+  await write('"v1"')
+  t.equal(core.seen.at(-1)?.['if-match'], '"evergate:matches-nothing"', 'the core refuses it as it refuses any stale tag')
+  await write('*')
+  t.equal(core.seen.at(-1)?.['if-match'], '*')
+})
+
+t.test('a tag the core wrote malformed is not passed on as the translated body\'s', async (t) => {
+  const server: Server = createServer((_req, res) => {
+    res.writeHead(200, { etag: 'v1-unquoted', 'content-type': 'application/json' }).end(page)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve) }))
+  const { url } = await startGateway(t, `http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  t.equal((await call(url, '/articles', { version: '1.0.0' })).headers.etag, undefined)
+  t.equal((await call(url, '/articles', { version: '3.0.0' })).headers.etag, 'v1-unquoted', 'the core\'s own bytes keep it')
 })
 
 t.test('a byte range is asked of the core only when the client gets the core\'s bytes', async (t) => {
@@ -108,7 +132,7 @@ t.test('a 304 with the Content-Length of the body it stands for is answered, not
   t.teardown(() => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve) }))
   const { url } = await startGateway(t, `http://127.0.0.1:${(server.address() as AddressInfo).port}`)
   for (const [version, path] of [['3.0.0', '/articles'], ['1.0.0', '/articles'], ['3.0.0', '/articles?cursor=large'], ['1.0.0', '/articles?cursor=large']]) {
-    const res = await call(url, path, { version, headers: { 'if-none-match': '"v1"' } })
+    const res = await call(url, path, { version, headers: { 'if-none-match': version === '1.0.0' ? '"v1;contract=1.0.0"' : '"v1"' } })
     t.equal(res.status, 304, `${version} ${path}`)
     t.equal(res.headers.etag, version === '1.0.0' ? '"v1;contract=1.0.0"' : '"v1"')
     t.equal(res.text, '')
