@@ -75,27 +75,37 @@ async function releaseManagement (fastify: FastifyInstance, opts: ReleaseOptions
     fastify.log.warn({ err, pending: usage.pending }, 'usage flush failed: counts kept for the next one')
   })
   const flushing = setInterval(flush, opts.flushMs).unref()
-  // Usage past its retention goes at start and every few hours, on every instance (by the primary
-  // key's first column: with nothing to delete, one index probe). The boot never waits for it.
-  let expiring: Promise<void> = Promise.resolve()
-  const expire = () => {
+  // Usage past its retention goes at start and every few hours, on every instance, a day at a time
+  // (by the primary key's first column: with nothing to delete, one index probe). Neither the boot
+  // nor the shutdown waits for more than the day being deleted.
+  let expiring: Promise<void> | null = null
+  let closing = false
+  const expire = async () => {
     const before = firstOfLastDays(opts.usageRetentionDays)
-    expiring = repository.deleteUsageBefore(before).then((rows) => {
-      if (rows > 0) fastify.log.info({ rows, before }, 'usage past its retention deleted')
-    }, (err: Error) => {
-      fastify.log.warn({ err }, 'usage retention: delete failed, tried again later')
-    })
+    let rows = 0
+    while (!closing) {
+      const deleted = await repository.deleteOldestUsageDayBefore(before)
+      if (deleted === null) break
+      rows += deleted
+    }
+    if (rows > 0) fastify.log.info({ rows, before }, 'usage past its retention deleted')
   }
-  expire()
-  const expiringEvery = setInterval(expire, RETENTION_EVERY_MS).unref()
+  const startExpiring = () => {
+    expiring ??= expire()
+      .catch((err: Error) => { fastify.log.warn({ err }, 'usage retention: delete failed, tried again later') })
+      .finally(() => { expiring = null })
+  }
+  startExpiring()
+  const expiringEvery = setInterval(startExpiring, RETENTION_EVERY_MS).unref()
 
   fastify.decorate('release', { contractVersions: opts.contractVersions, db, repository, store, usage })
   fastify.addHook('onClose', async () => {
     clearInterval(flushing)
     clearInterval(expiringEvery)
-    await expiring
+    closing = true
     await store.stop()
     await flush()
+    await expiring
     await db.knex.destroy()
   })
 

@@ -165,9 +165,14 @@ export class ReleaseRepository {
     })
   }
 
-  /** Deletes the usage of days before `day` (YYYY-MM-DD); returns how many rows went. */
-  async deleteUsageBefore (day: string): Promise<number> {
-    return await this.knex('evergate_usage').where('day', '<', day).delete()
+  /**
+   * Deletes the usage of the oldest day before `day` (YYYY-MM-DD); returns how many rows went, or
+   * null when no day is that old. A day a statement keeps each one short, however much is due.
+   */
+  async deleteOldestUsageDayBefore (day: string): Promise<number | null> {
+    const { oldest } = await this.knex('evergate_usage').where('day', '<', day).first(this.knex.raw('min(day)::text as oldest'))
+    if (oldest === null) return null
+    return await this.knex('evergate_usage').where('day', oldest).delete()
   }
 
   /** Requests per app version and platform since `days` days ago, with each one's share. */
