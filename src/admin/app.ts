@@ -19,7 +19,8 @@ export interface AdminOptions {
   logger?: FastifyServerOptions['logger']
 }
 
-const ACTOR = /^[\w.@+-]{1,64}$/
+/** A name for the audit log: any printable text (a person's name, an address, a job's name). */
+const ACTOR = /^[^\p{C}]{1,64}$/u
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -40,8 +41,13 @@ function same (given: string, expected: Buffer): boolean {
  * such a request must not act on them (cross-site request forgery).
  */
 function fromAnotherSite (request: FastifyRequest): boolean {
+  // Reading changes nothing, another site's page cannot see the answer (no CORS here), and a link
+  // to the page from a wiki or a chat must open it.
+  if (request.method === 'GET' || request.method === 'HEAD') return false
+  // The browser's own word, when it gives it; the Origin (compared with a Host that a reverse
+  // proxy may have rewritten) only from browsers that do not.
   const site = request.headers['sec-fetch-site']
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true
+  if (site !== undefined) return site !== 'same-origin' && site !== 'none'
   const origin = request.headers.origin
   if (origin === undefined) return false
   return !URL.canParse(origin) || new URL(origin).host !== request.headers.host

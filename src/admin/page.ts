@@ -77,7 +77,14 @@ async function load () {
   $('contracts').textContent = versions.contracts.join(', ')
   $('minimum').textContent = versions.minimum_version || 'none'
   $('database').textContent = versions.database.status + (versions.database.reason ? ' (' + versions.database.reason + ')' : '')
-  const traffic = new Map(usage.versions.map((v) => [v.platform + ' ' + v.app_version, v]))
+  // Usage comes per contract version too: a version's traffic is the sum, its contract the one
+  // that served most of it (the list comes busiest first).
+  const traffic = new Map()
+  for (const v of usage.versions) {
+    const key = v.platform + ' ' + v.app_version
+    const seen = traffic.get(key)
+    traffic.set(key, seen ? { ...seen, requests: seen.requests + v.requests, share: seen.share + v.share } : v)
+  }
   fill('versions', versions.versions, (row, v) => {
     const used = traffic.get(v.platform + ' ' + v.app_version)
     cell(row, v.app_version)

@@ -50,6 +50,15 @@ t.test('the page and the API it calls, with the credentials the browser asked fo
     t.equal(created.json.updated_by, 'ada.rm')
     const audit = await call(adminUrl, '/audit?limit=1', { headers: asBrowser })
     t.match(audit.json.audit[0], { actor: 'ada.rm', action: 'create', rule_id: created.json.id })
+
+    const named = await call(adminUrl, '/rules', {
+      method: 'POST',
+      // Behind a reverse proxy the Origin is the proxy's, not the Host the gateway sees.
+      headers: { authorization: basic('Zoë Lovelace', ADMIN_TOKEN), 'sec-fetch-site': 'same-origin', origin: 'https://admin.pulse.example' },
+      json: { range: '<1.0.0', status: 'retired' }
+    })
+    t.equal(named.status, 201, 'the browser\'s word on where a request comes from is taken')
+    t.equal(named.json.updated_by, 'Zoë Lovelace', 'a person\'s name, as typed')
     const versions = await call(adminUrl, '/versions', { headers: asBrowser })
     t.equal(versions.status, 200)
   })
@@ -70,6 +79,9 @@ t.test('the page and the API it calls, with the credentials the browser asked fo
       t.equal(res.json.error.code, 'EVG_ERR_CROSS_SITE')
     }
     t.equal((await call(adminUrl, '/rules', { headers: asBrowser })).json.rules.length, before, 'no rule was made')
+
+    const followed = await call(adminUrl, '/', { headers: { authorization: credentials, 'sec-fetch-site': 'cross-site' } })
+    t.equal(followed.status, 200, 'a link to the page from a wiki or a chat opens it: reading changes nothing')
 
     // A bearer token is never sent by a browser on its own: whoever holds it meant to.
     const scripted = await call(adminUrl, '/rules', {
