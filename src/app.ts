@@ -100,6 +100,7 @@ export async function buildApp ({ config, bundle: source, logger, metrics = crea
     genReqId: requestId,
     requestIdHeader: false,
     bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
     // HEAD wherever GET works (RFC 9110 9.3.2): the GET runs and Fastify drops its body.
     exposeHeadRoutes: true,
     // See drainOnClose: Fastify's own 503 body would be in no client's error shape.

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { Type, type Static } from '@sinclair/typebox'
 import envSchema from 'env-schema'
 import type { UpstreamOptions } from './proxy/upstreams.js'
@@ -20,6 +21,11 @@ const EnvSchema = Type.Object({
   EVERGATE_MISSING_VERSION: Type.String({ default: 'head' }),
   EVERGATE_USER_AGENT_FALLBACK: Type.Boolean({ default: true }),
   EVERGATE_BODY_LIMIT: Type.Integer({ default: 1048576, minimum: 1 }),
+  /**
+   * The load balancers in front of the gateway, whose word on the client (X-Forwarded-For, -Proto,
+   * -Host) is taken: `true` (any), a number of hops, or addresses and CIDRs; empty: none.
+   */
+  EVERGATE_TRUST_PROXY: Type.String({ default: '' }),
   /** The largest core response read whole to translate for an older client; past it, a 502. */
   EVERGATE_TRANSLATE_LIMIT: Type.Integer({ default: 10485760, minimum: 1 }),
   EVERGATE_UPSTREAM_CONNECTIONS: Type.Integer({ default: 64, minimum: 1 }),
@@ -57,6 +63,8 @@ export interface GatewayConfig {
   missingVersion: string
   userAgentFallback: boolean
   bodyLimit: number
+  /** Fastify's `trustProxy`: all, none, addresses, or whether the hop-th proxy from here is trusted. */
+  trustProxy: boolean | string | ((address: string, hop: number) => boolean)
   upstream: UpstreamOptions
   release: ReleaseConfig | null
   admin: { port: number, host: string, token: string | null }
@@ -97,6 +105,26 @@ function parseUpstreams (list: string, core: string): Record<string, string> {
   return origins
 }
 
+// What proxy-addr names for its ranges, besides addresses and CIDRs.
+const ADDRESS_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
+function parseTrustProxy (value: string): GatewayConfig['trustProxy'] {
+  const text = value.trim()
+  if (text === '' || text === 'false') return false
+  if (text === 'true') return true
+  if (/^\d+$/.test(text)) {
+    const hops = Number(text)
+    return (_address, hop) => hop < hops
+  }
+  for (const entry of text.split(',').map((e) => e.trim())) {
+    const [address, bits, extra] = entry.split('/')
+    const valid = ADDRESS_RANGES.has(address) ? bits === undefined : isIP(address) !== 0 && extra === undefined &&
+      (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (isIP(address) === 4 ? 32 : 128)))
+    if (!valid) throw new Error(`EVERGATE_TRUST_PROXY: "${entry}" is not an address, a CIDR or loopback/linklocal/uniquelocal`)
+  }
+  return text
+}
+
 export function loadConfig (env: Record<string, string | undefined> = process.env): GatewayConfig {
   const e = envSchema<Env>({ schema: EnvSchema, data: env as Record<string, unknown>, dotenv: false, env: false })
   return {
@@ -109,6 +137,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     missingVersion: e.EVERGATE_MISSING_VERSION,
     userAgentFallback: e.EVERGATE_USER_AGENT_FALLBACK,
     bodyLimit: e.EVERGATE_BODY_LIMIT,
+    trustProxy: parseTrustProxy(e.EVERGATE_TRUST_PROXY),
     upstream: {
       origins: parseUpstreams(e.EVERGATE_UPSTREAMS, e.CORE_URL),
       connections: e.EVERGATE_UPSTREAM_CONNECTIONS,

@@ -232,11 +232,15 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
 
   function upstreamHeaders (request: FastifyRequest): OutgoingHeaders {
     const headers = withoutHopByHop(request.headers, {})
-    const forwardedFor = request.headers['x-forwarded-for']
-    headers['x-forwarded-for'] = forwardedFor === undefined ? request.ip : `${String(forwardedFor)}, ${request.ip}`
+    // Each proxy adds the address it was called from. The scheme and host are the client's as a
+    // trusted load balancer saw them (EVERGATE_TRUST_PROXY), else as the gateway sees them: what a
+    // client claims about itself never passes (an HTTP/1.0 request may have no host at all).
+    const peer = request.socket.remoteAddress ?? ''
+    const forwardedFor = joined(request.headers['x-forwarded-for'])
+    headers['x-forwarded-for'] = forwardedFor === undefined ? peer : `${forwardedFor}, ${peer}`
     headers['x-forwarded-proto'] = request.protocol
-    // Set or removed: a client's own X-Forwarded-Host (an HTTP/1.0 request has no Host) never passes.
-    if (request.headers.host !== undefined) headers['x-forwarded-host'] = request.headers.host
+    const host = request.host
+    if (host !== '') headers['x-forwarded-host'] = host
     else delete headers['x-forwarded-host']
     headers['x-request-id'] = request.id
     // A body the gateway must read comes uncompressed.

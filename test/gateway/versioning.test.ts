@@ -100,6 +100,12 @@ t.test('what the core receives', async (t) => {
     t.match(notes.seen.at(-1)?.headers['x-forwarded-host'], /^127\.0\.0\.1:\d+$/, 'with a Host: the Host')
   })
 
+  t.test('a client\'s word on its own scheme is not taken from an untrusted peer', async (t) => {
+    await call(url, '/notes', { version: '3.0.0', headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '10.1.1.1, 10.2.2.2' } })
+    t.equal(notes.seen.at(-1)?.headers['x-forwarded-proto'], 'http')
+    t.equal(notes.seen.at(-1)?.headers['x-forwarded-for'], '10.1.1.1, 10.2.2.2, 127.0.0.1', 'the list grows by the peer')
+  })
+
   t.test('a request id that is not a sane token is replaced', async (t) => {
     const res = await call(url, '/notes', { version: '3.0.0', headers: { 'x-request-id': 'bad id\twith spaces' } })
     t.match(res.headers['x-request-id'], /^[0-9a-f-]{36}$/)
@@ -172,4 +178,20 @@ t.test('one log line per request, with app version, platform and contract versio
   const requestLines = lines.filter((l) => l.reqId === 'trace-1')
   t.equal(requestLines.length, 1)
   t.match(requestLines[0], { msg: 'request', method: 'GET', url: '/note/n1', statusCode: 200, appVersion: '1.4.0', platform: 'ios', contract: '1.0.0', responseTime: Number })
+})
+
+t.test('behind a trusted load balancer, the client\'s scheme and host as it saw them reach the core', async (t) => {
+  const notes = await startNotesCore(t)
+  for (const trust of ['127.0.0.1', '1', 'loopback, 10.0.0.0/8', 'true']) {
+    const { url } = await startGateway(t, notes.url, { bundle, env: { EVERGATE_UPSTREAMS: `stats=${notes.url}`, EVERGATE_TRUST_PROXY: trust } })
+    // The load balancer (here, the test on 127.0.0.1) terminated TLS for pulse.example.
+    await call(url, '/notes', {
+      version: '3.0.0',
+      headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.pulse.example', 'x-forwarded-for': '203.0.113.7' }
+    })
+    const seen = notes.seen.at(-1)?.headers
+    t.equal(seen?.['x-forwarded-proto'], 'https', trust)
+    t.equal(seen?.['x-forwarded-host'], 'api.pulse.example', trust)
+    t.equal(seen?.['x-forwarded-for'], '203.0.113.7, 127.0.0.1', `${trust}: the client, then the load balancer`)
+  }
 })
