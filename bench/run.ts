@@ -5,10 +5,12 @@
 //   node dist/bench/run.js --soak     drives the gateway for 5 minutes and reports the RSS trend
 //   node dist/bench/run.js --profile  a CPU profile of the gateway per scenario (and of the proxy)
 //   node dist/bench/run.js --only 'GET /articles'   only the scenarios whose id matches; writes nothing
+//   node dist/bench/run.js --demo-chains   in process, the demo's GET /articles per contract version
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { demoChains } from './demo-chains.js'
 import { runBench } from './harness.js'
 import { runProfile } from './profile.js'
 import { renderMarkdown } from './report.js'
@@ -53,10 +55,20 @@ async function profile (only: RegExp | undefined): Promise<void> {
   }
 }
 
+async function chains (): Promise<void> {
+  console.log('| contract | response steps | in process µs/response | vs head |\n| --- | --- | --- | --- |')
+  for (const point of await demoChains()) {
+    console.log(`| ${point.contract} | ${point.steps} | ${point.usPerResponse.toFixed(2)} | ${point.vsHead.toFixed(2)}× |`)
+  }
+}
+
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean' }, soak: { type: 'boolean' }, profile: { type: 'boolean' }, only: { type: 'string' } }
+  options: {
+    quick: { type: 'boolean' }, soak: { type: 'boolean' }, profile: { type: 'boolean' }, only: { type: 'string' }, 'demo-chains': { type: 'boolean' }
+  }
 })
 const only = values.only === undefined ? undefined : new RegExp(values.only)
 if (values.soak === true) await soak()
+else if (values['demo-chains'] === true) await chains()
 else if (values.profile === true) await profile(only)
 else await bench(values.quick === true, only)

@@ -134,14 +134,11 @@ async function responseChains (bundle: SyntheticBundle, lengths: readonly number
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 /**
- * Times what the gateway does with a translated body, in process: JSON.parse, the steps of a
- * client N changes behind head, JSON.stringify. Lengths are interleaved within each repeat, so
- * that drift (JIT, GC, CPU frequency) spreads over all of them.
+ * Times what the gateway does with a translated body, in process: JSON.parse of `text`, a chain's
+ * steps, JSON.stringify; the median µs per response of each chain. Chains are interleaved within
+ * each repeat, so that drift (JIT, GC, CPU frequency) spreads over all of them.
  */
-export async function microbench (bundle: SyntheticBundle, lengths: readonly number[], iterations: number, repeats = 5): Promise<MicroPoint[]> {
-  if (!lengths.includes(0)) throw new Error('the microbenchmark needs N = 0, the baseline of every other length')
-  const chains = await responseChains(bundle, lengths)
-  const text = JSON.stringify(syntheticHeadBody())
+export function timeChains<K> (text: string, chains: ReadonlyMap<K, Chain>, iterations: number, repeats = 5): Map<K, number> {
   const ctx: ResponseContext = {
     status: 200,
     request: { params: {}, query: {}, headers: {}, appVersion: null, platform: null },
@@ -156,15 +153,21 @@ export async function microbench (bundle: SyntheticBundle, lengths: readonly num
   }
 
   for (const chain of chains.values()) for (let i = 0; i < iterations / 4; i++) once(chain)
-  const samples = new Map<number, number[]>(lengths.map((n) => [n, []]))
+  const samples = new Map<K, number[]>([...chains.keys()].map((key) => [key, []]))
   for (let r = 0; r < repeats; r++) {
-    for (const [n, chain] of chains) samples.get(n)?.push(batch(chain))
+    for (const [key, chain] of chains) samples.get(key)?.push(batch(chain))
   }
   if (sink === 0) throw new Error('the microbenchmark serialised nothing')
+  return new Map([...samples].map(([key, values]) => [key, median(values)]))
+}
 
-  const base = median(samples.get(0) ?? [])
+/** The synthetic chains in process: per change = (t(N) - t(0)) / N. */
+export async function microbench (bundle: SyntheticBundle, lengths: readonly number[], iterations: number, repeats = 5): Promise<MicroPoint[]> {
+  if (!lengths.includes(0)) throw new Error('the microbenchmark needs N = 0, the baseline of every other length')
+  const times = timeChains(JSON.stringify(syntheticHeadBody()), await responseChains(bundle, lengths), iterations, repeats)
+  const base = times.get(0) as number
   return lengths.map((n) => {
-    const us = median(samples.get(n) ?? [])
+    const us = times.get(n) as number
     return { changes: n, usPerResponse: us, usPerStep: n === 0 ? null : (us - base) / n }
   })
 }

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { request } from 'undici'
+import { demoChains } from '../bench/demo-chains.js'
 import { QUICK, runBench, type ScenarioResult } from '../bench/harness.js'
 import { demoScenarios } from '../bench/load.js'
 import { GATEWAY_NODE_FLAGS, ProcessGroup } from '../bench/processes.js'
@@ -65,6 +66,13 @@ t.test('the microbenchmark times every chain length', async (t) => {
     t.ok(Number.isFinite(p.usPerResponse) && p.usPerResponse > 0, `N = ${p.changes}: µs per response`)
     t.ok(p.changes === 0 ? p.usPerStep === null : Number.isFinite(p.usPerStep), `N = ${p.changes}: µs per step`)
   }
+})
+
+t.test('the demo\'s chains in process: every contract version against head', async (t) => {
+  const points = await demoChains(50)
+  t.same(points.map((p) => [p.contract, p.steps]), [['1.0.0', 3], ['2.0.0', 2], ['2.3.0', 1], ['3.0.0', 0]])
+  for (const p of points) t.ok(Number.isFinite(p.usPerResponse) && p.usPerResponse > 0, `${p.contract}: µs per response`)
+  t.equal(points.at(-1)?.vsHead, 1, 'head is the baseline')
 })
 
 t.test('memory and machine are recorded', async (t) => {

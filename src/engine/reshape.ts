@@ -15,7 +15,11 @@ type Simplify<T> = { [K in keyof T]: T[K] } & unknown
 export function reshape<T extends object, K extends keyof T = never, A extends object = Record<never, never>> (
   value: T, drop: readonly K[], add?: A): Simplify<Omit<T, K | keyof A> & A> {
   const target = value as Record<PropertyKey, unknown>
-  for (const key of drop) delete target[key]
+  // Last listed, first deleted. V8 keeps an object in its fast shape when the key deleted is the
+  // last one it has, and the keys a change drops are often the newest the core appended (2.3.0's
+  // `published_at, price_cents, currency`): listed in their order, they all go that way. Any other
+  // delete leaves the object a dictionary, which JSON.stringify and later steps walk slowly.
+  for (let i = drop.length - 1; i >= 0; i--) delete target[drop[i]]
   if (add !== undefined) {
     for (const key in add) {
       if (!Object.hasOwn(add, key)) continue

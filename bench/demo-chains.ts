@@ -1,0 +1,32 @@
+// `npm run bench -- --demo-chains`: in process, what translating the demo's GET /articles page
+// costs each contract version's client (JSON.parse, its response steps, JSON.stringify), as a ratio
+// to head's client timed the same way in the same run (parse and stringify, no step).
+import { buildCore } from '../demo/core.js'
+import { buildPlans, loadBundle, type Chain } from '../src/engine/index.js'
+import bundle from '../versions/index.js'
+import { timeChains } from './synthetic.js'
+
+export interface DemoChainPoint {
+  contract: string
+  steps: number
+  usPerResponse: number
+  vsHead: number
+}
+
+export async function demoChains (iterations = 20_000): Promise<DemoChainPoint[]> {
+  const core = buildCore()
+  const page = (await core.inject({ url: '/articles' })).body
+  await core.close()
+  const plans = buildPlans(await loadBundle(bundle))
+  const chains = new Map<string, Chain>()
+  for (const contract of plans.contracts) {
+    const plan = contract.routes.find((r) => r.route === 'GET /articles')
+    if (plan !== undefined) chains.set(contract.version, plan.responseChain(200) ?? [])
+  }
+  const times = timeChains(page, chains, iterations)
+  const head = times.get(plans.head) as number
+  return [...chains].map(([contract, chain]) => {
+    const us = times.get(contract) as number
+    return { contract, steps: chain.length, usPerResponse: us, vsHead: us / head }
+  })
+}
