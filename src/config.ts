@@ -1,4 +1,4 @@
-import { isIP } from 'node:net'
+import proxyAddr from '@fastify/proxy-addr'
 import { Type, type Static } from '@sinclair/typebox'
 import envSchema from 'env-schema'
 import type { UpstreamOptions } from './proxy/upstreams.js'
@@ -23,7 +23,7 @@ const EnvSchema = Type.Object({
   EVERGATE_BODY_LIMIT: Type.Integer({ default: 1048576, minimum: 1 }),
   /**
    * The load balancers in front of the gateway, whose word on the client (X-Forwarded-For, -Proto,
-   * -Host) is taken: `true` (any), a number of hops, or addresses and CIDRs; empty: none.
+   * -Host) is taken: addresses and CIDRs, or `true` (any peer at all); empty: none.
    */
   EVERGATE_TRUST_PROXY: Type.String({ default: '' }),
   /** The largest core response read whole to translate for an older client; past it, a 502. */
@@ -63,8 +63,8 @@ export interface GatewayConfig {
   missingVersion: string
   userAgentFallback: boolean
   bodyLimit: number
-  /** Fastify's `trustProxy`: all, none, addresses, or whether the hop-th proxy from here is trusted. */
-  trustProxy: boolean | string | ((address: string, hop: number) => boolean)
+  /** Fastify's `trustProxy`: every peer, none, or the addresses and ranges listed. */
+  trustProxy: boolean | string
   upstream: UpstreamOptions
   release: ReleaseConfig | null
   admin: { port: number, host: string, token: string | null }
@@ -105,24 +105,30 @@ function parseUpstreams (list: string, core: string): Record<string, string> {
   return origins
 }
 
-// What proxy-addr names for its ranges, besides addresses and CIDRs.
-const ADDRESS_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal'])
-
-function parseTrustProxy (value: string): GatewayConfig['trustProxy'] {
+/**
+ * The load balancers to trust, checked by proxy-addr, which Fastify compiles them with. A number of
+ * hops is refused: it cannot tell a load balancer from a client that reaches the gateway directly,
+ * and Fastify then trusts no X-Forwarded-Proto or -Host at all.
+ */
+function parseTrustProxy (value: string): boolean | string {
   const text = value.trim()
   if (text === '' || text === 'false') return false
   if (text === 'true') return true
-  if (/^\d+$/.test(text)) {
-    const hops = Number(text)
-    return (_address, hop) => hop < hops
+  const entries = text.split(',').map((e) => e.trim())
+  for (const entry of entries) {
+    const [address, bits] = entry.split('/')
+    if (/^\d+$/.test(entry)) throw new Error(`EVERGATE_TRUST_PROXY: name the load balancers' addresses or ranges, not a number of hops ("${entry}")`)
+    // An IPv4-mapped range shorter than the mapping itself matches no IPv4 peer.
+    if (address.toLowerCase().startsWith('::ffff:') && bits !== undefined && Number(bits) < 96) {
+      throw new Error(`EVERGATE_TRUST_PROXY: "${entry}" matches no IPv4 address: write it as IPv4 (10.0.0.0/8)`)
+    }
   }
-  for (const entry of text.split(',').map((e) => e.trim())) {
-    const [address, bits, extra] = entry.split('/')
-    const valid = ADDRESS_RANGES.has(address) ? bits === undefined : isIP(address) !== 0 && extra === undefined &&
-      (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (isIP(address) === 4 ? 32 : 128)))
-    if (!valid) throw new Error(`EVERGATE_TRUST_PROXY: "${entry}" is not an address, a CIDR or loopback/linklocal/uniquelocal`)
+  try {
+    proxyAddr.compile(entries)
+  } catch (err) {
+    throw new Error(`EVERGATE_TRUST_PROXY: ${(err as Error).message}`)
   }
-  return text
+  return entries.join(',')
 }
 
 export function loadConfig (env: Record<string, string | undefined> = process.env): GatewayConfig {

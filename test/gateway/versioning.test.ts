@@ -182,7 +182,7 @@ t.test('one log line per request, with app version, platform and contract versio
 
 t.test('behind a trusted load balancer, the client\'s scheme and host as it saw them reach the core', async (t) => {
   const notes = await startNotesCore(t)
-  for (const trust of ['127.0.0.1', '1', 'loopback, 10.0.0.0/8', 'true']) {
+  for (const trust of ['127.0.0.1', 'loopback, 10.0.0.0/8', 'true']) {
     const { url } = await startGateway(t, notes.url, { bundle, env: { EVERGATE_UPSTREAMS: `stats=${notes.url}`, EVERGATE_TRUST_PROXY: trust } })
     // The load balancer (here, the test on 127.0.0.1) terminated TLS for pulse.example.
     await call(url, '/notes', {
@@ -194,4 +194,17 @@ t.test('behind a trusted load balancer, the client\'s scheme and host as it saw 
     t.equal(seen?.['x-forwarded-host'], 'api.pulse.example', trust)
     t.equal(seen?.['x-forwarded-for'], '203.0.113.7, 127.0.0.1', `${trust}: the client, then the load balancer`)
   }
+})
+
+t.test('a load balancer trusted elsewhere: a client that connects directly is not believed', async (t) => {
+  const notes = await startNotesCore(t)
+  const { url } = await startGateway(t, notes.url, { bundle, env: { EVERGATE_UPSTREAMS: `stats=${notes.url}`, EVERGATE_TRUST_PROXY: '10.0.0.0/8' } })
+  await call(url, '/notes', {
+    version: '3.0.0',
+    headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example', 'x-forwarded-for': '6.6.6.6' }
+  })
+  const seen = notes.seen.at(-1)?.headers
+  t.equal(seen?.['x-forwarded-proto'], 'http')
+  t.match(seen?.['x-forwarded-host'], /^127\.0\.0\.1:\d+$/)
+  t.equal(seen?.['x-forwarded-for'], '6.6.6.6, 127.0.0.1', 'its claim stays first, the peer it came from last')
 })
