@@ -242,6 +242,10 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     const host = request.host
     if (host !== '') headers['x-forwarded-host'] = host
     else delete headers['x-forwarded-host']
+    // The client's address by the same rule (a core behind nginx habits reads X-Real-IP). The
+    // RFC 7239 Forwarded header the gateway does not keep up, so a client's own never passes.
+    headers['x-real-ip'] = request.ip
+    delete headers.forwarded
     headers['x-request-id'] = request.id
     // A body the gateway must read comes uncompressed.
     if (plan.touchesResponse) headers['accept-encoding'] = 'identity'

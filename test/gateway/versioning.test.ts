@@ -100,10 +100,16 @@ t.test('what the core receives', async (t) => {
     t.match(notes.seen.at(-1)?.headers['x-forwarded-host'], /^127\.0\.0\.1:\d+$/, 'with a Host: the Host')
   })
 
-  t.test('a client\'s word on its own scheme is not taken from an untrusted peer', async (t) => {
-    await call(url, '/notes', { version: '3.0.0', headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '10.1.1.1, 10.2.2.2' } })
-    t.equal(notes.seen.at(-1)?.headers['x-forwarded-proto'], 'http')
-    t.equal(notes.seen.at(-1)?.headers['x-forwarded-for'], '10.1.1.1, 10.2.2.2, 127.0.0.1', 'the list grows by the peer')
+  t.test('a client\'s word on its own scheme and address is not taken from an untrusted peer', async (t) => {
+    await call(url, '/notes', {
+      version: '3.0.0',
+      headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '10.1.1.1, 10.2.2.2', 'x-real-ip': '10.1.1.1', forwarded: 'for=10.1.1.1;proto=https' }
+    })
+    const seen = notes.seen.at(-1)?.headers
+    t.equal(seen?.['x-forwarded-proto'], 'http')
+    t.equal(seen?.['x-forwarded-for'], '10.1.1.1, 10.2.2.2, 127.0.0.1', 'the list grows by the peer')
+    t.equal(seen?.['x-real-ip'], '127.0.0.1')
+    t.equal(seen?.forwarded, undefined)
   })
 
   t.test('a request id that is not a sane token is replaced', async (t) => {
@@ -193,6 +199,7 @@ t.test('behind a trusted load balancer, the client\'s scheme and host as it saw 
     t.equal(seen?.['x-forwarded-proto'], 'https', trust)
     t.equal(seen?.['x-forwarded-host'], 'api.pulse.example', trust)
     t.equal(seen?.['x-forwarded-for'], '203.0.113.7, 127.0.0.1', `${trust}: the client, then the load balancer`)
+    t.equal(seen?.['x-real-ip'], '203.0.113.7', `${trust}: the client's address as the load balancer saw it`)
   }
 })
 
@@ -207,4 +214,5 @@ t.test('a load balancer trusted elsewhere: a client that connects directly is no
   t.equal(seen?.['x-forwarded-proto'], 'http')
   t.match(seen?.['x-forwarded-host'], /^127\.0\.0\.1:\d+$/)
   t.equal(seen?.['x-forwarded-for'], '6.6.6.6, 127.0.0.1', 'its claim stays first, the peer it came from last')
+  t.equal(seen?.['x-real-ip'], '127.0.0.1')
 })
