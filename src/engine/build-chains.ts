@@ -91,7 +91,13 @@ export function buildPlans (bundle: Bundle): Plans {
       // Steps may change what they are given, and details can be a value kept beyond this request.
       let body: unknown = head.formatError(error.details === undefined ? error : { ...error, details: structuredClone(error.details) })
       const stepCtx: ResponseContext = { status: error.statusCode, request: request ?? NO_REQUEST, reject: cannotReject }
-      for (const step of plan.errorChain) body = step.run(body, stepCtx)
+      for (const step of plan.errorChain) {
+        try {
+          body = step.run(body, stepCtx)
+        } catch (err) {
+          throw new Error(`the errors step of ${step.source} failed`, { cause: err })
+        }
+      }
       return body
     }
   }

@@ -99,6 +99,15 @@ async function importChanges (dir: string, contracts: Contract[]): Promise<Map<s
   return byVersion
 }
 
+const AsyncFunction = Object.getPrototypeOf(async () => {}) as object
+
+/** A step runs between the core's answer and the client's: it cannot wait for anything. */
+function synchronous (file: string, what: string, step: unknown): void {
+  if (typeof step === 'function' && Object.getPrototypeOf(step) === AsyncFunction) {
+    throw new BundleChangeError(file, `${what} is an async function: steps must be synchronous`)
+  }
+}
+
 /** Checks that the changes of one version account for every difference between two contracts. */
 function validateStep (older: Contract, newer: Contract, changes: readonly LoadedChange[]): void {
   const where = `versions/${newer.version}`
@@ -109,8 +118,12 @@ function validateStep (older: Contract, newer: Contract, changes: readonly Loade
     if (change.errors !== null) {
       if (errorsIn !== null) throw new BundleChangeError(file, `${errorsIn} already translates the error shape for ${newer.version}; one change per version may`)
       errorsIn = file
+      synchronous(file, 'errors', change.errors)
     }
     for (const rc of change.routes) {
+      const key = rc.from ?? rc.to
+      for (const [part, step] of Object.entries(rc.request)) synchronous(file, `${key} request.${part}`, step)
+      for (const [status, step] of rc.response) synchronous(file, `${key} response ${status}`, step)
       if (rc.from !== null) {
         if (older.routes[rc.from] === undefined) throw new BundleChangeError(file, `route ${rc.from} is not in contract ${older.version}`)
         const other = claimedFrom.get(rc.from)

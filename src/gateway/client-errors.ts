@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, Fasti
 import fp from 'fastify-plugin'
 import type { CanonicalError, ContractPlan, Plans } from '../engine/index.js'
 import {
-  BadUrlError, BodyTooLargeError, InternalError, PathParamTooLongError, RouteNotFoundError, StepRejection,
+  AdapterFailedError, BadUrlError, BodyTooLargeError, InternalError, PathParamTooLongError, RouteNotFoundError, StepRejection,
   UnsupportedMediaTypeError
 } from './errors.js'
 import type { ClientVersion } from '../resolve/version-resolver.js'
@@ -75,16 +75,27 @@ export function toCanonical (err: AnyError, request: FastifyRequest, bodyLimit: 
 async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions): Promise<void> {
   const { plans, vary, bodyLimit } = opts
   const byVersion = new Map<string, ContractPlan>(plans.contracts.map((c) => [c.version, c]))
+  const headPlan = byVersion.get(plans.head) as ContractPlan
 
   function send (request: FastifyRequest, reply: FastifyReply, error: CanonicalError, client: ClientVersion = request.client) {
     const plan = byVersion.get(client.errorShape) as ContractPlan
-    const body = plans.renderError(plan, error, {
-      params: (request.params ?? {}) as Record<string, unknown>,
-      query: (request.query ?? {}) as Record<string, unknown>,
-      headers: request.headers,
-      appVersion: client.appVersion,
-      platform: client.platform
-    })
+    let body: unknown
+    try {
+      body = plans.renderError(plan, error, {
+        params: (request.params ?? {}) as Record<string, unknown>,
+        query: (request.query ?? {}) as Record<string, unknown>,
+        headers: request.headers,
+        appVersion: client.appVersion,
+        platform: client.platform
+      })
+    } catch (err) {
+      // The bundle cannot put this error in the client's shape (an `errors` step that throws, or
+      // details a step handed to reject() that cannot be copied): a 500 in head's shape, which
+      // needs no step, and the log names the file at fault.
+      request.log.error({ err, code: error.code }, 'the error could not be rendered in the client\'s shape')
+      error = asCanonical(new AdapterFailedError())
+      body = plans.renderError(headPlan, error, null)
+    }
     if (client.contract !== null) reply.header('x-contract-version', client.contract)
     return reply
       .code(error.statusCode)

@@ -5,7 +5,15 @@ import { AdapterFailedError, StepRejection } from './errors.js'
 export function runChain (chain: Chain, value: unknown, ctx: unknown): unknown {
   let i = 0
   try {
-    for (; i < chain.length; i++) value = chain[i].run(value, ctx)
+    for (; i < chain.length; i++) {
+      value = chain[i].run(value, ctx)
+      if (isPromise(value)) {
+        // A step is synchronous (loadBundle refuses async functions; a plain one can still return
+        // a promise). Its failure, if it fails, must not go unhandled: that would end the process.
+        value.then(undefined, () => {})
+        throw new Error('the step returned a promise: steps must be synchronous')
+      }
+    }
     return value
   } catch (err) {
     if (err instanceof StepRejection) throw err
@@ -14,6 +22,14 @@ export function runChain (chain: Chain, value: unknown, ctx: unknown): unknown {
   }
 }
 
+function isPromise (value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function'
+}
+
+/** `ctx.reject()` of a response step: the client gets this error (a 4xx or 5xx) instead. */
 export function reject (statusCode: number, code: string, message: string, details?: unknown): never {
+  if (!Number.isInteger(statusCode) || statusCode < 400 || statusCode > 599) {
+    throw new Error(`reject() takes an error status, 400 to 599, not ${String(statusCode)}`)
+  }
   throw new StepRejection({ statusCode, code, message, details })
 }
