@@ -303,7 +303,10 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
       if (!Buffer.isBuffer(res.body)) res.body.destroy()
       throw Object.assign(new UpstreamBadResponseError(upstream.name), { cause: err })
     }
-    if (chain === null || res.statusCode === 204 || res.statusCode === 304) {
+    // An error with no body at all (a bare 401 from an auth layer) has nothing to translate: the
+    // client gets the status as every version does.
+    const bodiless = res.statusCode >= 400 && Buffer.isBuffer(res.body) && res.body.length === 0
+    if (chain === null || res.statusCode === 204 || res.statusCode === 304 || bodiless) {
       if (res.statusCode === 304 && translatesOk) describeTranslated(headers, tags)
       return passThrough(reply, res, headers)
     }

@@ -79,6 +79,18 @@ t.test('a core that answers with something that is not JSON', async (t) => {
   t.equal(head.text, '<h1>maintenance</h1>')
 })
 
+t.test('an error with no body (a bare 401) reaches every version as it is, not as a 502', async (t) => {
+  const bare = await faultyCore(t, (_req, res) => { res.writeHead(401, { 'www-authenticate': 'Bearer' }).end() })
+  const { url } = await startGateway(t, bare)
+  for (const [version, path] of [['1.0.0', '/profile'], ['2.0.0', '/users/me'], ['3.0.0', '/users/me']]) {
+    const res = await call(url, path, { version })
+    t.equal(res.status, 401, version)
+    t.equal(res.text, '', `${version}: nothing to translate`)
+    t.equal(res.headers['www-authenticate'], 'Bearer')
+    t.equal(res.headers['x-contract-version'], version)
+  }
+})
+
 t.test('JSON labelled as something else is translated and sent as JSON', async (t) => {
   const mislabelling = await faultyCore(t, (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain' })
