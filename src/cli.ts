@@ -4,11 +4,11 @@ import { hostname, userInfo } from 'node:os'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import semver from 'semver'
 import { request } from 'undici'
 import { loadConfig } from './config.js'
 import type { BundleSource } from './engine/index.js'
 import { checkSnapshots, freezeSnapshots } from './contract-snapshots.js'
+import { rangeProblem } from './release/policy.js'
 import { openDatabase } from './storage/database.js'
 import { migrate } from './storage/migrations.js'
 
@@ -83,7 +83,8 @@ function ruleFrom (status: string, args: string[]) {
   const { values, positionals } = parseArgs({ args, options: RULE_OPTIONS, allowPositionals: true, strict: true })
   const [range] = positionals
   if (range === undefined || positionals.length > 1) throw new UsageError(`versions ${status === 'supported' ? 'support' : status.replace(/d$/, '')} takes one range, e.g. "<2.0.0"`)
-  if (semver.validRange(range) === null) throw new UsageError(`"${range}" is not a semver range (e.g. "<2.0.0", "1.4.x")`)
+  const problem = rangeProblem(range)
+  if (problem !== null) throw new UsageError(problem)
   const sunset = values.sunset
   if (sunset !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(sunset) || new Date(`${sunset}T00:00:00Z`).toISOString().slice(0, 10) !== sunset)) {
     throw new UsageError(`--sunset "${sunset}" is not a date (YYYY-MM-DD)`)

@@ -4,6 +4,7 @@ import semver from 'semver'
 import validation from '../gateway/validation.js'
 import type { Metrics } from '../metrics.js'
 import { RuleInvalidError, RuleNotFoundError } from '../release/errors.js'
+import { rangeProblem } from '../release/policy.js'
 import type { Release } from '../release/plugin.js'
 import type { RuleFields } from '../release/repository.js'
 import { adminPage } from './page.js'
@@ -68,9 +69,8 @@ function isoDate (field: string, value: string | null | undefined): string | nul
 
 /** Checks what the schema cannot: the range is semver, the dates are real dates. */
 function ruleFields<T extends RuleFieldsInput | RulePatchInput> (input: T): Partial<RuleFields> {
-  if (input.range !== undefined && semver.validRange(input.range) === null) {
-    throw new RuleInvalidError(`range "${input.range}" is not a semver range (e.g. "<2.0.0", "1.4.x")`)
-  }
+  const problem = input.range === undefined ? null : rangeProblem(input.range)
+  if (problem !== null) throw new RuleInvalidError(`range ${problem}`)
   const fields: Partial<RuleFields> = { ...input } as Partial<RuleFields>
   const deprecation = isoDate('deprecation_date', input.deprecation_date)
   const sunset = isoDate('sunset_date', input.sunset_date)

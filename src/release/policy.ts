@@ -48,6 +48,19 @@ const SUPPORTED: Decision = Object.freeze({
  * So `deprecate "<2.0.0"` then `retire "<1.5.0"` retires 1.2.0 and deprecates 1.6.0, and a later
  * `support "1.4.x"` brings 1.4.x back. A deprecated rule whose sunset date has passed retires.
  */
+/**
+ * Why `range` cannot be a rule's, or null when it can. semver reads an empty range, or one with an
+ * empty alternative (`<2.0.0 ||`, a typo), as every version: a rule that would retire every app
+ * must say `*`.
+ */
+export function rangeProblem (range: string): string | null {
+  if (semver.validRange(range) === null) return `"${range}" is not a semver range (e.g. "<2.0.0", "1.4.x")`
+  if (range.split('||').some((part) => part.trim() === '')) {
+    return `"${range}" has an empty part, which semver reads as every version: write "*" if every version is meant`
+  }
+  return null
+}
+
 export function precedence (a: Rule, b: Rule): number {
   const specific = Number(b.platform !== null) - Number(a.platform !== null)
   if (specific !== 0) return specific

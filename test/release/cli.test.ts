@@ -61,6 +61,7 @@ t.test('clear errors and exit codes scripts can trust', async (t) => {
   const good = { EVERGATE_ADMIN_URL: gw.adminUrl, EVERGATE_ADMIN_TOKEN: ADMIN_TOKEN }
   const cases: Array<[Record<string, string>, string[], number, RegExp]> = [
     [good, ['versions', 'deprecate', 'soon'], 2, /"soon" is not a semver range/],
+    [good, ['versions', 'retire', '<2.0.0 ||'], 2, /"<2\.0\.0 \|\|" has an empty part, which semver reads as every version: write "\*"/],
     [good, ['versions', 'deprecate', '<2.0.0', '--sunset', '31/01/2027'], 2, /--sunset "31\/01\/2027" is not a date/],
     [good, ['versions', 'retire', '<2.0.0', '--sunset', '2027-02-30'], 2, /is not a date/],
     [good, ['versions', 'retire', '<2.0.0', '--upgrade-url', 'store'], 2, /is not a URL/],

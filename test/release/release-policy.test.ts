@@ -109,6 +109,13 @@ t.test('deprecate and retire through the admin API', async (t) => {
     const range = await asAdmin('/rules', { method: 'POST', json: { range: 'two-ish', status: 'retired' } })
     t.equal(range.status, 400)
     t.match(range.json.error, { code: 'EVG_ERR_RULE_INVALID', message: /range "two-ish" is not a semver range/ })
+    for (const typo of ['<2.0.0 ||', ' ', '|| 1.x']) {
+      const every = await asAdmin('/rules', { method: 'POST', json: { range: typo, status: 'retired' } })
+      t.equal(every.status, 400, `"${typo}" would retire every version`)
+      t.match(every.json.error, { code: 'EVG_ERR_RULE_INVALID', message: /has an empty part, which semver reads as every version/ })
+    }
+    const patched = await asAdmin('/rules/1', { method: 'PATCH', json: { range: '<1.0.0 ||' } })
+    t.equal(patched.status, 400, 'a change of range is checked too')
     const date = await asAdmin('/rules', { method: 'POST', json: { range: '<1.0.0', status: 'deprecated', sunset_date: '2026-02-31' } })
     t.equal(date.status, 400)
     const status = await asAdmin('/rules', { method: 'POST', json: { range: '<1.0.0', status: 'gone' } })
