@@ -1,4 +1,4 @@
-import type { RequestContext, ResponseContext, Step } from './change.js'
+import type { RequestContext, ResponseContext, RouteChange, Step } from './change.js'
 import type { CanonicalError, Contract, HttpMethod, RouteContract, RouteKey } from './contract.js'
 import type { Bundle, LoadedChange } from './load-bundle.js'
 
@@ -113,8 +113,11 @@ function planRoute (contract: Contract, key: RouteKey, later: ReadonlyArray<read
   for (const versionChanges of later) {
     const errors = versionErrors(versionChanges)
     const routeSteps = new Map<number, PlannedStep>()
+    // Every change of a version is about the contract just before it: the route as the client of
+    // that contract calls it, even after one of them moved it (loadBundle lets one change claim it).
+    const from: RouteKey | null = current
     for (const { change, file } of versionChanges) {
-      const rc = change.routes.find((r) => r.from === current)
+      const rc: RouteChange | undefined = change.routes.find((r) => r.from === from)
       if (rc === undefined) continue
       for (const part of ['params', 'query', 'body'] as const) {
         const run = rc.request[part]

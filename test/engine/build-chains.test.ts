@@ -82,3 +82,15 @@ t.test('error steps get details of their own, not the error\'s', async (t) => {
   t.same(body, { error: { statusCode: 400, code: 'EVG_ERR_X', message: 'm', details: { field: 'name', seen: true } } })
   t.same(details, { field: 'name' }, 'the error (which the gateway may keep) is untouched')
 })
+
+t.test('two routes a version merges into one keep their own steps', async (t) => {
+  const { v1, v2 } = await import('../fixtures/bundles/merged-routes/contracts.js')
+  const dir = fileURLToPath(new URL('../fixtures/bundles/merged-routes', import.meta.url))
+  const merged = buildPlans(await loadBundle({ contracts: [v1, v2], changesDir: dir }))
+  const old = merged.contracts[0].routes
+  const stepsOf = (key: string) => sources(old.find((r) => r.route === key)?.responseChain(200) ?? null)
+  // The other file's route is the same path in 2.0.0, not the route this client called.
+  t.same(stepsOf('GET /a'), ['a-moved-to-b.ts'])
+  t.same(stepsOf('GET /b'), ['b-reshaped.ts'])
+  t.same(old.find((r) => r.route === 'GET /a')?.responseChain(200)?.[0].run({ value: 7 }, noCtx), { a: 7 })
+})
