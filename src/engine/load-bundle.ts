@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { isDeepStrictEqual } from 'node:util'
 import semver from 'semver'
 import { isVersionChange, type VersionChange } from './change.js'
 import type { Contract, HeadContract, RouteKey } from './contract.js'
@@ -126,6 +127,9 @@ function validateStep (older: Contract, newer: Contract, changes: readonly Loade
       for (const [status, step] of rc.response) synchronous(file, `${key} response ${status}`, step)
       if (rc.from !== null) {
         if (older.routes[rc.from] === undefined) throw new BundleChangeError(file, `route ${rc.from} is not in contract ${older.version}`)
+        if (rc.kind === 'remove' && newer.routes[rc.from] !== undefined) {
+          throw new BundleChangeError(file, `route ${rc.from} is removed, but contract ${newer.version} still serves it`)
+        }
         const other = claimedFrom.get(rc.from)
         if (other !== undefined) throw new BundleChangeError(file, `route ${rc.from} is already changed by ${other} in the same version; put both steps in one change`)
         claimedFrom.set(rc.from, file)
@@ -154,5 +158,9 @@ function validateStep (older: Contract, newer: Contract, changes: readonly Loade
     if (!claimedTo.has(key) && older.routes[key] === undefined) {
       throw new BundleChangeError(where, `route ${key} is new in ${newer.version}: declare it with add() or move() in a change`)
     }
+  }
+  // Compared as JSON Schema, as the snapshots freeze them.
+  if (errorsIn === null && !isDeepStrictEqual(JSON.parse(JSON.stringify(older.error)), JSON.parse(JSON.stringify(newer.error)))) {
+    throw new BundleChangeError(where, `the error shape of ${older.version} is not ${newer.version}'s: translate it with errors in a change of ${newer.version}`)
   }
 }

@@ -27,7 +27,9 @@ t.test('a broken bundle stops the boot with an error naming the file', async (t)
     ['added-twice', /added-twice\/2\.0\.0\/x\.ts: route GET \/notes is added, but contract 1\.0\.0 already has it/],
     ['two-error-shapes', /two-error-shapes\/2\.0\.0\/b\.ts: two-error-shapes\/2\.0\.0\/a\.ts already translates the error shape/],
     ['new-route-undeclared', /versions\/2\.0\.0: route GET \/stats is new in 2\.0\.0: declare it with add\(\)/],
-    ['async-step', /async-step\/2\.0\.0\/x\.ts: GET \/notes response 200 is an async function: steps must be synchronous/]
+    ['async-step', /async-step\/2\.0\.0\/x\.ts: GET \/notes response 200 is an async function: steps must be synchronous/],
+    ['error-shape-untranslated', /versions\/2\.0\.0: the error shape of 1\.0\.0 is not 2\.0\.0's: translate it with errors/],
+    ['removed-but-served', /removed-but-served\/2\.0\.0\/x\.ts: route GET \/notes is removed, but contract 2\.0\.0 still serves it/]
   ]
   for (const [name, message] of cases) {
     await t.rejects(load(name), { code: 'EVG_ERR_BUNDLE_CHANGE', message }, name)
