@@ -41,8 +41,9 @@ async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions):
     await fastify.register(releaseManagement, { ...opts.release, contractVersions, metrics: opts.metrics })
   }
   await fastify.register(upstreams, opts.upstream)
-  await fastify.register(clientErrors, { plans: opts.plans, vary, bodyLimit: opts.bodyLimit })
-  await fastify.register(jsonBody)
+  const defaultShape = opts.missingVersion === 'head' || opts.missingVersion === 'reject' ? opts.plans.head : opts.missingVersion
+  await fastify.register(clientErrors, { plans: opts.plans, vary, bodyLimit: opts.bodyLimit, defaultShape })
+  await fastify.register(jsonBody, { bodyTimeout: opts.requestTimeout })
   await fastify.register(validation)
   await fastify.register(contractDocs, { plans: opts.plans, versionHeader: opts.versionHeader })
   await fastify.register(versionedRoutes, { plans: opts.plans, vary, metrics: opts.metrics })
@@ -106,7 +107,13 @@ export async function buildApp ({ config, bundle: source, logger, metrics = crea
     // See drainOnClose: Fastify's own 503 body would be in no client's error shape.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    frameworkErrors: (err, request, reply) => app.frameworkError(err, request, reply)
+    frameworkErrors: (err, request, reply) => app.frameworkError(err, request, reply),
+    clientErrorHandler: (err, socket) => { app.clientError(err, socket) },
+    // A request whose headers or body do not arrive within this is answered 408 and its
+    // connection closed, instead of holding it (and a shutdown) for ever. Node looks for them
+    // every 30 s unless told otherwise: a shorter timeout is looked for as often as it lasts.
+    requestTimeout: config.requestTimeout,
+    http: { connectionsCheckingInterval: Math.min(config.requestTimeout, 30_000) }
   })
   drainOnClose(app)
   const { logLevel: _logLevel, admin: _admin, ...options } = config

@@ -21,6 +21,8 @@ const EnvSchema = Type.Object({
   EVERGATE_MISSING_VERSION: Type.String({ default: 'head' }),
   EVERGATE_USER_AGENT_FALLBACK: Type.Boolean({ default: true }),
   EVERGATE_BODY_LIMIT: Type.Integer({ default: 1048576, minimum: 1 }),
+  /** The longest a client may take to send a whole request (headers and body); then a 408. */
+  EVERGATE_REQUEST_TIMEOUT_MS: Type.Integer({ default: 30000, minimum: 1 }),
   /**
    * The load balancers in front of the gateway, whose word on the client (X-Forwarded-For, -Proto,
    * -Host) is taken: addresses and CIDRs, or `true` (any peer at all); empty: none.
@@ -63,6 +65,7 @@ export interface GatewayConfig {
   missingVersion: string
   userAgentFallback: boolean
   bodyLimit: number
+  requestTimeout: number
   /** Fastify's `trustProxy`: every peer, none, or the addresses and ranges listed. */
   trustProxy: boolean | string
   upstream: UpstreamOptions
@@ -143,6 +146,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     missingVersion: e.EVERGATE_MISSING_VERSION,
     userAgentFallback: e.EVERGATE_USER_AGENT_FALLBACK,
     bodyLimit: e.EVERGATE_BODY_LIMIT,
+    requestTimeout: e.EVERGATE_REQUEST_TIMEOUT_MS,
     trustProxy: parseTrustProxy(e.EVERGATE_TRUST_PROXY),
     upstream: {
       origins: parseUpstreams(e.EVERGATE_UPSTREAMS, e.CORE_URL),

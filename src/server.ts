@@ -6,6 +6,9 @@ import type { GatewayConfig } from './config.js'
 import type { BundleSource } from './engine/index.js'
 import { createMetrics } from './metrics.js'
 
+/** What closing takes once no request is left: the last usage flush, the pools, the database. */
+const CLOSE_TAKES_MS = 2000
+
 export interface Started {
   app: FastifyInstance
   address: string
@@ -46,8 +49,15 @@ export async function start ({ config, bundle, graceMs = 10_000, onClose }: {
   closeWithGrace({ delay: graceMs }, async ({ signal, err }) => {
     if (err !== undefined) app.log.error({ err }, 'closing after an uncaught error')
     else app.log.info({ signal }, 'closing')
+    // Requests still running near the end of the grace (a core slower than it, a client that
+    // stalls) are cut, so that the close itself finishes: usage flushed, pools and database shut.
+    const cut = setTimeout(() => {
+      app.log.warn('grace nearly over: closing the connections still open')
+      app.server.closeAllConnections()
+    }, Math.max(0, graceMs - CLOSE_TAKES_MS)).unref()
     await admin?.close()
     await app.close()
+    clearTimeout(cut)
     await onClose?.()
   })
 

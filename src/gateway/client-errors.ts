@@ -1,9 +1,10 @@
+import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
-import type { CanonicalError, ContractPlan, Plans } from '../engine/index.js'
+import type { CanonicalError, ContractPlan, Plans, RequestContext } from '../engine/index.js'
 import {
-  AdapterFailedError, BadUrlError, BodyTooLargeError, InternalError, PathParamTooLongError, RouteNotFoundError, StepRejection,
-  UnsupportedMediaTypeError
+  AdapterFailedError, BadUrlError, BodyTooLargeError, HeadersTooLargeError, InternalError, MalformedRequestError,
+  PathParamTooLongError, RequestTimeoutError, RouteNotFoundError, StepRejection, UnsupportedMediaTypeError
 } from './errors.js'
 import type { ClientVersion } from '../resolve/version-resolver.js'
 
@@ -11,6 +12,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Fastify's `frameworkErrors` option: the router's own refusals, in the client's error shape. */
     frameworkError: NonNullable<FastifyServerOptions['frameworkErrors']>
+    /** Fastify's `clientErrorHandler` option: what Node's HTTP parser refuses, as JSON too. */
+    clientError: NonNullable<FastifyServerOptions['clientErrorHandler']>
   }
 }
 
@@ -18,6 +21,8 @@ export interface ClientErrorsOptions {
   plans: Plans
   vary: string
   bodyLimit: number
+  /** The contract version whose error shape a request with no app version reads. */
+  defaultShape: string
 }
 
 interface ValidationFailure {
@@ -76,26 +81,30 @@ async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions
   const { plans, vary, bodyLimit } = opts
   const byVersion = new Map<string, ContractPlan>(plans.contracts.map((c) => [c.version, c]))
   const headPlan = byVersion.get(plans.head) as ContractPlan
+  const defaultPlan = byVersion.get(opts.defaultShape) as ContractPlan
 
-  function send (request: FastifyRequest, reply: FastifyReply, error: CanonicalError, client: ClientVersion = request.client) {
-    const plan = byVersion.get(client.errorShape) as ContractPlan
-    let body: unknown
+  /** The error and its body in `plan`'s shape. */
+  function render (plan: ContractPlan, error: CanonicalError, ctx: RequestContext | null): { error: CanonicalError, body: unknown } {
     try {
-      body = plans.renderError(plan, error, {
-        params: (request.params ?? {}) as Record<string, unknown>,
-        query: (request.query ?? {}) as Record<string, unknown>,
-        headers: request.headers,
-        appVersion: client.appVersion,
-        platform: client.platform
-      })
+      return { error, body: plans.renderError(plan, error, ctx) }
     } catch (err) {
       // The bundle cannot put this error in the client's shape (an `errors` step that throws, or
       // details a step handed to reject() that cannot be copied): a 500 in head's shape, which
       // needs no step, and the log names the file at fault.
-      request.log.error({ err, code: error.code }, 'the error could not be rendered in the client\'s shape')
-      error = asCanonical(new AdapterFailedError())
-      body = plans.renderError(headPlan, error, null)
+      fastify.log.error({ err, code: error.code }, 'the error could not be rendered in the client\'s shape')
+      const failed = asCanonical(new AdapterFailedError())
+      return { error: failed, body: plans.renderError(headPlan, failed, null) }
     }
+  }
+
+  function send (request: FastifyRequest, reply: FastifyReply, canonical: CanonicalError, client: ClientVersion = request.client) {
+    const { error, body } = render(byVersion.get(client.errorShape) as ContractPlan, canonical, {
+      params: (request.params ?? {}) as Record<string, unknown>,
+      query: (request.query ?? {}) as Record<string, unknown>,
+      headers: request.headers,
+      appVersion: client.appVersion,
+      platform: client.platform
+    })
     if (client.contract !== null) reply.header('x-contract-version', client.contract)
     return reply
       .code(error.statusCode)
@@ -123,6 +132,25 @@ async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions
     if (error.statusCode >= 500) request.log.error({ err }, error.message)
     else request.log.info({ code: error.code }, error.message)
     return send(request, reply, asCanonical(error), fastify.clientOf(request.raw))
+  })
+
+  // What Node's HTTP parser refuses never reaches a route, and its headers cannot be trusted to
+  // name an app version: the answer is in the shape of a request that names none, and the
+  // connection closes (the request cannot be read, so the next one could not be either).
+  fastify.decorate('clientError', function clientError (err: Error & { code?: string }, socket) {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return
+    const refused = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new RequestTimeoutError()
+      : err.code === 'HPE_HEADER_OVERFLOW' ? new HeadersTooLargeError() : new MalformedRequestError()
+    fastify.log.info({ err, code: refused.code }, refused.message)
+    if (socket.writable) {
+      const { error, body } = render(defaultPlan, asCanonical(refused), null)
+      const text = JSON.stringify(body)
+      socket.write(`HTTP/1.1 ${error.statusCode} ${STATUS_CODES[error.statusCode] ?? ''}\r\nConnection: close\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
+        `X-Evergate-Error-Code: ${error.code}\r\n\r\n${text}`)
+    }
+    socket.destroy(err)
   })
 
   fastify.setNotFoundHandler(function notFound (request, reply) {

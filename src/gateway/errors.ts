@@ -14,6 +14,12 @@ export const BadUrlError = createError(
   'EVG_ERR_BAD_URL', 'The request URL is not valid (a malformed percent-encoding)', 400)
 export const PathParamTooLongError = createError(
   'EVG_ERR_PATH_PARAM_TOO_LONG', 'A path parameter is longer than 100 characters', 414)
+export const MalformedRequestError = createError(
+  'EVG_ERR_MALFORMED_REQUEST', 'The request is not valid HTTP', 400)
+export const RequestTimeoutError = createError(
+  'EVG_ERR_REQUEST_TIMEOUT', 'The request was not received in time', 408)
+export const HeadersTooLargeError = createError(
+  'EVG_ERR_HEADERS_TOO_LARGE', 'The request headers are too large', 431)
 export const RouteNotFoundError = createError<[string, string]>(
   'EVG_ERR_ROUTE_NOT_FOUND', 'No route %s %s', 404)
 export const RouteGoneError = createError<[string]>(

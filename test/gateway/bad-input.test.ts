@@ -100,3 +100,29 @@ t.test('bad input', async (t) => {
     t.equal((await call(url, '/users/me')).status, 200, 'still serving')
   })
 })
+
+t.test('what Node\'s HTTP parser refuses is JSON too, with a stable code', async (t) => {
+  const { url } = await startDemo(t, { env: { EVERGATE_REQUEST_TIMEOUT_MS: '300', EVERGATE_MISSING_VERSION: '1.0.0' } })
+  const bodyOf = (reply: string) => JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4))
+
+  const huge = await rawHttp(url, `GET /articles HTTP/1.1\r\nHost: x\r\nX-Junk: ${'x'.repeat(20_000)}\r\n\r\n`)
+  t.match(huge, /^HTTP\/1\.1 431 /)
+  t.match(huge, /\r\nx-evergate-error-code: EVG_ERR_HEADERS_TOO_LARGE\r\n/i)
+  t.same(bodyOf(huge), { message: 'The request headers are too large', code: 431 }, 'in the shape of a request with no version (here 1.0.0)')
+
+  const malformed = await rawHttp(url, 'POST /bookmarks HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}')
+  t.match(malformed, /^HTTP\/1\.1 400 /)
+  t.same(bodyOf(malformed), { message: 'The request is not valid HTTP', code: 400 })
+
+  const slowHeaders = await rawHttp(url, 'GET /articles HTTP/1.1\r\nHost: x\r\n')
+  t.match(slowHeaders, /^HTTP\/1\.1 408 /, 'headers that do not all come')
+  t.same(bodyOf(slowHeaders), { message: 'The request was not received in time', code: 408 })
+
+  // A body announced and never sent: before, the connection (and any shutdown) waited for ever.
+  const started = Date.now()
+  const stalled = await rawHttp(url, 'POST /bookmarks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{')
+  t.equal(stalled, '', 'a body that does not all come: the connection is closed')
+  t.ok(Date.now() - started < 5000, `closed after the timeout (${Date.now() - started} ms)`)
+
+  t.equal((await call(url, '/articles', { version: '3.0.0' })).status, 200, 'and everyone else is served')
+})

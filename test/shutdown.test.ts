@@ -1,0 +1,35 @@
+import { fork } from 'node:child_process'
+import { once } from 'node:events'
+import { connect } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+import { startCore } from './helpers/gateway.js'
+
+// SIGTERM as an orchestrator sends it, to a gateway in its own process.
+
+t.test('a client that stalls its body does not keep a shutdown past its grace', async (t) => {
+  const { url: coreUrl } = await startCore(t)
+  const child = fork(fileURLToPath(new URL('./fixtures/serve.ts', import.meta.url)), {
+    env: { ...process.env, CORE_URL: coreUrl, GRACE_MS: '3000' },
+    execArgv: process.execArgv,
+    stdio: 'ignore'
+  })
+  t.teardown(() => { child.kill('SIGKILL') })
+  const [{ address }] = await once(child, 'message') as [{ address: string }]
+
+  // It announces 100 bytes and sends one; the request timeout (30 s) is longer than the grace.
+  const { port } = new URL(address)
+  const stalled = connect(Number(port), '127.0.0.1', () => {
+    stalled.write('POST /bookmarks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{')
+  })
+  stalled.on('error', () => {})
+  await once(stalled, 'connect')
+  await new Promise((resolve) => setTimeout(resolve, 200))
+
+  const started = Date.now()
+  child.kill('SIGTERM')
+  const [code] = await once(child, 'exit') as [number | null]
+  t.equal(code, 0, 'closed cleanly, not killed by the grace timer')
+  t.ok(Date.now() - started < 3000, `within the grace (${Date.now() - started} ms)`)
+  t.ok(stalled.destroyed || stalled.readableEnded || (await once(stalled, 'close'), true), 'the stalled connection was closed')
+})
