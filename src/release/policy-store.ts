@@ -28,7 +28,7 @@ export interface PolicyStoreOptions {
 
 export interface DatabaseHealth {
   status: 'ok' | 'degraded'
-  /** Why it is degraded, for the readiness answer and the log. */
+  /** Why it is degraded: logged when it happens, shown on the admin API, never on the public port. */
   reason: string | null
   since: string
 }

@@ -66,6 +66,7 @@ t.test('the database going away: traffic flows on the last policy, readiness deg
   await within(2000, async () => (await call(gw.url, '/_evergate/ready')).json.database?.status === 'degraded')
   const ready = await call(gw.url, '/_evergate/ready')
   t.equal(ready.status, 200, 'degraded is still ready: the gateway serves on the last known policy')
+  t.same(Object.keys(ready.json.database), ['status', 'since'], 'the driver\'s message (hosts, ports) is not public')
   t.equal((await call(gw.url, '/profile', { version: '1.2.0' })).status, 426, 'the last known policy holds')
   t.equal((await call(gw.url, '/profile', { version: '1.6.0' })).status, 200, 'traffic keeps flowing')
   await t.rejects(gw.app.release.usage.flush(), 'usage cannot be written while it is away')
