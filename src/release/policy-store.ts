@@ -28,7 +28,7 @@ export interface PolicyStoreOptions {
 
 export interface DatabaseHealth {
   status: 'ok' | 'degraded'
-  /** Why it is degraded: logged when it happens, shown on the admin API, never on the public port. */
+  /** Why it is degraded: logged when it happens, never shown on the public port. */
   reason: string | null
   since: string
 }
