@@ -27,7 +27,13 @@ export interface EvergateOptions extends Omit<GatewayConfig, 'port' | 'host' | '
  * version's route, validate, translate up, forward, translate down; errors in the client's shape.
  */
 async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions): Promise<void> {
-  const vary = opts.userAgentFallback ? `${opts.versionHeader}, user-agent` : opts.versionHeader
+  // What every answer depends on: the app version (User-Agent is its fallback) and, with release
+  // rules, which can be per platform, the platform.
+  const vary = [
+    opts.versionHeader,
+    ...(opts.userAgentFallback ? ['user-agent'] : []),
+    ...(opts.release !== null ? [opts.platformHeader] : [])
+  ].join(', ')
   const contractVersions = opts.plans.contracts.map((c) => c.version)
   await fastify.register(versionResolution, {
     contracts: contractVersions,
@@ -38,7 +44,7 @@ async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions):
     userAgentFallback: opts.userAgentFallback
   })
   if (opts.release !== null) {
-    await fastify.register(releaseManagement, { ...opts.release, contractVersions, metrics: opts.metrics })
+    await fastify.register(releaseManagement, { ...opts.release, contractVersions, vary, metrics: opts.metrics })
   }
   await fastify.register(upstreams, opts.upstream)
   const defaultShape = opts.missingVersion === 'head' || opts.missingVersion === 'reject' ? opts.plans.head : opts.missingVersion

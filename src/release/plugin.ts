@@ -18,6 +18,8 @@ export interface ReleaseOptions {
   pollMs: number
   flushMs: number
   maxUsageKeys: number
+  /** The request headers an answer depends on (the version header, and User-Agent when it is read). */
+  vary: string
   /** Days of usage kept, today included. */
   usageRetentionDays: number
   contractVersions: readonly string[]
@@ -154,8 +156,10 @@ async function releaseManagement (fastify: FastifyInstance, opts: ReleaseOptions
   })
 
   // What an app asks at launch: may I run, what should I tell the user. Answers retired builds too.
-  fastify.get('/_evergate/app-status', async (request) => {
+  fastify.get('/_evergate/app-status', async (request, reply) => {
     const { client } = request
+    // An answer about this build, which changes whenever a release manager acts: no cache keeps it.
+    reply.header('cache-control', 'no-store').header('vary', opts.vary)
     if (client.error !== null && client.error.code !== 'EVG_ERR_VERSION_UNSUPPORTED') throw client.error
     const decision = client.contract === null
       ? null

@@ -40,6 +40,9 @@ function single (value: string | string[] | undefined): string | undefined {
   return comma === -1 ? value : value.slice(0, comma)
 }
 
+/** Header values longer than this are resolved without being cached. */
+const MAX_CACHED_LENGTH = 64
+
 export function createVersionResolver (options: VersionResolverOptions): ResolveVersion {
   const { contracts, versionHeader, platformHeader, userAgentFallback } = options
   const platforms = new Set(options.platforms)
@@ -86,11 +89,15 @@ export function createVersionResolver (options: VersionResolverOptions): Resolve
       raw = userAgent === undefined ? undefined : (appVersionFromUserAgent(userAgent) ?? undefined)
     }
     const platformRaw = single(headers[platformHeader])
+    // Real version and platform values are short; long ones are junk, resolved each time rather
+    // than kept (2,000 keys of 15 KB headers would hold 30 MB).
+    const cacheable = (raw === undefined || raw.length <= MAX_CACHED_LENGTH) && (platformRaw === undefined || platformRaw.length <= MAX_CACHED_LENGTH)
     const key = `${raw ?? '\u0000'}\u0000${platformRaw ?? ''}`
-    let client = cache.get(key)
+    let client = cacheable ? cache.get(key) : undefined
     if (client === undefined) {
       const platform = parsePlatform(platformRaw)
       client = resolveUncached(raw, platform === null || platforms.has(platform) ? platform : 'other')
+      if (!cacheable) return client
       if (cache.size >= cacheSize) cache.clear()
       cache.set(key, client)
     }

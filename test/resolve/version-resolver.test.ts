@@ -78,4 +78,11 @@ t.test('resolutions are cached, and the cache is bounded', async (t) => {
   for (let i = 0; i < 5; i++) resolve({ 'x-app-version': `junk-${i}` })
   t.not(resolve({ 'x-app-version': '2.0.1' }), first, 'a flood of junk evicts; nothing grows without bound')
   t.same(resolve({ 'x-app-version': '2.0.1' }), first)
+
+  const small = createVersionResolver({ ...base, cacheSize: 2 })
+  const kept = small({ 'x-app-version': '2.0.1' })
+  const long = 'x'.repeat(15_000)
+  t.match(small({ 'x-app-version': long }), { contract: null, error: { code: 'EVG_ERR_VERSION_INVALID' } })
+  t.equal(small({ 'x-app-version': '2.0.1', 'x-app-platform': long }).platform, null, 'a long platform is none')
+  t.equal(small({ 'x-app-version': '2.0.1' }), kept, 'and long values are not kept: nothing was evicted for them')
 })
