@@ -21,6 +21,11 @@ const EnvSchema = Type.Object({
   EVERGATE_MISSING_VERSION: Type.String({ default: 'head' }),
   EVERGATE_USER_AGENT_FALLBACK: Type.Boolean({ default: true }),
   EVERGATE_BODY_LIMIT: Type.Integer({ default: 1048576, minimum: 1 }),
+  /**
+   * On SIGTERM, how long to go on accepting and serving, /ready saying 503, before closing: the
+   * time a load balancer takes to stop sending here (Kubernetes removes endpoints as it signals).
+   */
+  EVERGATE_DRAIN_DELAY_MS: Type.Integer({ default: 0, minimum: 0 }),
   /** The longest a client may take to send a whole request (headers and body); then a 408. */
   EVERGATE_REQUEST_TIMEOUT_MS: Type.Integer({ default: 30000, minimum: 1 }),
   /**
@@ -66,6 +71,7 @@ export interface GatewayConfig {
   userAgentFallback: boolean
   bodyLimit: number
   requestTimeout: number
+  drainDelay: number
   /** Fastify's `trustProxy`: every peer, none, or the addresses and ranges listed. */
   trustProxy: boolean | string
   upstream: UpstreamOptions
@@ -147,6 +153,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     userAgentFallback: e.EVERGATE_USER_AGENT_FALLBACK,
     bodyLimit: e.EVERGATE_BODY_LIMIT,
     requestTimeout: e.EVERGATE_REQUEST_TIMEOUT_MS,
+    drainDelay: e.EVERGATE_DRAIN_DELAY_MS,
     trustProxy: parseTrustProxy(e.EVERGATE_TRUST_PROXY),
     upstream: {
       origins: parseUpstreams(e.EVERGATE_UPSTREAMS, e.CORE_URL),

@@ -18,7 +18,8 @@ export interface Started {
 
 /**
  * Builds and starts the public gateway and, when a token is set, the admin API on its own port.
- * On SIGTERM/SIGINT: stop accepting, /_evergate/ready says 503, let in-flight requests finish
+ * On SIGTERM/SIGINT: /_evergate/ready says 503 (for EVERGATE_DRAIN_DELAY_MS everything else is
+ * still accepted and served), then stop accepting, let in-flight requests finish
  * (one that still arrives on an open connection is served, and its connection closed), flush
  * usage, close the core pools and the database.
  */
@@ -46,9 +47,15 @@ export async function start ({ config, bundle, graceMs = 10_000, onClose }: {
     })
   }
 
-  closeWithGrace({ delay: graceMs }, async ({ signal, err }) => {
+  const { drainDelay } = config
+  closeWithGrace({ delay: drainDelay + graceMs }, async ({ signal, err }) => {
     if (err !== undefined) app.log.error({ err }, 'closing after an uncaught error')
-    else app.log.info({ signal }, 'closing')
+    else app.log.info({ signal, drainDelay }, 'closing')
+    if (err === undefined && drainDelay > 0) {
+      // Still accepting and serving while balancers take note of the 503 on /ready.
+      app.draining = true
+      await new Promise((resolve) => setTimeout(resolve, drainDelay))
+    }
     // Requests still running near the end of the grace (a core slower than it, a client that
     // stalls) are cut, so that the close itself finishes: usage flushed, pools and database shut.
     const cut = setTimeout(() => {

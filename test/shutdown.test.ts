@@ -3,19 +3,25 @@ import { once } from 'node:events'
 import { connect } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { request } from 'undici'
 import { startCore } from './helpers/gateway.js'
 
 // SIGTERM as an orchestrator sends it, to a gateway in its own process.
 
-t.test('a client that stalls its body does not keep a shutdown past its grace', async (t) => {
+async function serve (t: { teardown (fn: () => unknown): void }, env: Record<string, string>) {
   const { url: coreUrl } = await startCore(t)
   const child = fork(fileURLToPath(new URL('./fixtures/serve.ts', import.meta.url)), {
-    env: { ...process.env, CORE_URL: coreUrl, GRACE_MS: '3000' },
+    env: { ...process.env, CORE_URL: coreUrl, ...env },
     execArgv: process.execArgv,
     stdio: 'ignore'
   })
   t.teardown(() => { child.kill('SIGKILL') })
   const [{ address }] = await once(child, 'message') as [{ address: string }]
+  return { child, address }
+}
+
+t.test('a client that stalls its body does not keep a shutdown past its grace', async (t) => {
+  const { child, address } = await serve(t, { GRACE_MS: '3000' })
 
   // It announces 100 bytes and sends one; the request timeout (30 s) is longer than the grace.
   const { port } = new URL(address)
@@ -32,4 +38,20 @@ t.test('a client that stalls its body does not keep a shutdown past its grace', 
   t.equal(code, 0, 'closed cleanly, not killed by the grace timer')
   t.ok(Date.now() - started < 3000, `within the grace (${Date.now() - started} ms)`)
   t.ok(stalled.destroyed || stalled.readableEnded || (await once(stalled, 'close'), true), 'the stalled connection was closed')
+})
+
+t.test('with a drain delay, a new connection after SIGTERM is served and told /ready 503', async (t) => {
+  const { child, address } = await serve(t, { GRACE_MS: '3000', EVERGATE_DRAIN_DELAY_MS: '600' })
+  const started = Date.now()
+  child.kill('SIGTERM')
+  await new Promise((resolve) => setTimeout(resolve, 150))
+  const ready = await request(`${address}/_evergate/ready`, { reset: true })
+  t.equal(ready.statusCode, 503, 'balancers are told to stop sending')
+  t.same(await ready.body.json(), { status: 'draining' })
+  const served = await request(`${address}/articles`, { reset: true, headers: { 'x-app-version': '3.0.0' } })
+  t.equal(served.statusCode, 200, 'and what still comes is served, on a new connection too')
+  await served.body.dump()
+  const [code] = await once(child, 'exit') as [number | null]
+  t.equal(code, 0)
+  t.ok(Date.now() - started >= 600, `closed after the delay (${Date.now() - started} ms)`)
 })
