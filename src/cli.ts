@@ -2,12 +2,12 @@
 import { realpathSync } from 'node:fs'
 import { hostname, userInfo } from 'node:os'
 import { resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { request } from 'undici'
 import { loadConfig } from './config.js'
 import type { BundleSource } from './engine/index.js'
-import { checkSnapshots, freezeSnapshots } from './contract-snapshots.js'
+import { checkSnapshots, faulty, freezeSnapshots, type SnapshotReport } from './contract-snapshots.js'
 import { rangeProblem } from './release/policy.js'
 import { openDatabase } from './storage/database.js'
 import { migrate } from './storage/migrations.js'
@@ -142,18 +142,32 @@ async function loadContracts (): Promise<BundleSource['contracts']> {
   return bundle.contracts
 }
 
+/** The bundle's own snapshots, wherever the command runs from (compiled, this is dist/src/cli.js). */
+const SNAPSHOTS = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../contracts/snapshots' : '../../contracts/snapshots', import.meta.url))
+
+function reportFaults (report: SnapshotReport, io: Io): void {
+  for (const v of report.unfrozen) io.err(`${v}  NOT FROZEN, and a newer contract exists: it has shipped; run evergate contracts freeze`)
+  for (const v of report.drifted) io.err(`${v}  CHANGED since it was frozen: released apps rely on it; add a new version instead`)
+  for (const v of report.dropped) io.err(`${v}  frozen, but no longer in the bundle: released apps still call it`)
+}
+
 async function contracts (command: string | undefined, args: string[], io: Io, load: typeof loadContracts): Promise<number> {
-  const { values } = parseArgs({ args, options: { snapshots: { type: 'string', default: 'contracts/snapshots' } }, strict: true })
-  const dir = resolve(values.snapshots)
+  const { values } = parseArgs({ args, options: { snapshots: { type: 'string' } }, strict: true })
+  const dir = values.snapshots === undefined ? SNAPSHOTS : resolve(values.snapshots)
   if (command === 'check') {
     const report = await checkSnapshots(await load(), dir)
     for (const v of report.frozen) io.out(`${v}  frozen, unchanged`)
-    for (const v of report.missing) io.out(`${v}  not frozen yet (run: evergate contracts freeze)`)
-    for (const v of report.drifted) io.err(`${v}  CHANGED since it was frozen: released apps rely on it; add a new version instead`)
-    return report.drifted.length > 0 ? 1 : 0
+    for (const v of report.unreleased) io.out(`${v}  not frozen yet (freeze it when it ships: evergate contracts freeze)`)
+    reportFaults(report, io)
+    return faulty(report) ? 1 : 0
   }
   if (command === 'freeze') {
-    const written = await freezeSnapshots(await load(), dir)
+    const { written, report } = await freezeSnapshots(await load(), dir)
+    reportFaults(report, io)
+    if (report.drifted.length + report.dropped.length > 0) {
+      io.err('nothing frozen: put the released contracts back as they were first')
+      return 1
+    }
     io.out(written.length === 0 ? 'every contract is already frozen' : `froze ${written.join(', ')}`)
     return 0
   }

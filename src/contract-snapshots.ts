@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import semver from 'semver'
 import { contractSnapshot, type Contract } from './engine/index.js'
 
 // A released contract is frozen as JSON. The frozen copy is what old builds were written
@@ -20,29 +21,55 @@ async function readSnapshot (dir: string, version: string): Promise<unknown> {
 export interface SnapshotReport {
   /** Versions whose frozen copy matches. */
   frozen: string[]
-  /** Versions with no frozen copy yet (not released). */
-  missing: string[]
+  /** Head with no frozen copy yet: not released. */
+  unreleased: string[]
+  /** Older versions with no frozen copy: a newer one exists, so they shipped and must be frozen. */
+  unfrozen: string[]
   /** Versions whose contract module no longer matches its frozen copy. */
   drifted: string[]
+  /** Frozen versions the bundle no longer has: released apps still call them. */
+  dropped: string[]
+}
+
+/** Whether the report holds anything that breaks released apps, or would let it go unnoticed. */
+export const faulty = (report: SnapshotReport) =>
+  report.unfrozen.length + report.drifted.length + report.dropped.length > 0
+
+async function frozenVersions (dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).filter((v) => semver.valid(v) !== null)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw err
+  }
 }
 
 export async function checkSnapshots (contracts: readonly Contract[], dir: string): Promise<SnapshotReport> {
-  const report: SnapshotReport = { frozen: [], missing: [], drifted: [] }
+  const report: SnapshotReport = { frozen: [], unreleased: [], unfrozen: [], drifted: [], dropped: [] }
+  const head = contracts.map((c) => c.version).sort(semver.compare).at(-1)
   for (const contract of contracts) {
     const frozen = await readSnapshot(dir, contract.version)
-    if (frozen === undefined) report.missing.push(contract.version)
+    if (frozen === undefined) (contract.version === head ? report.unreleased : report.unfrozen).push(contract.version)
     else if (isDeepStrictEqual(frozen, contractSnapshot(contract))) report.frozen.push(contract.version)
     else report.drifted.push(contract.version)
   }
+  const known = new Set(contracts.map((c) => c.version))
+  report.dropped = (await frozenVersions(dir)).filter((v) => !known.has(v)).sort(semver.compare)
   return report
 }
 
-/** Freezes every contract that has no snapshot yet; never rewrites a frozen one. */
-export async function freezeSnapshots (contracts: readonly Contract[], dir: string): Promise<string[]> {
-  const { missing } = await checkSnapshots(contracts, dir)
+/**
+ * Freezes every contract that has no snapshot yet; never rewrites a frozen one, and freezes
+ * nothing while a frozen one has drifted or was dropped (the report says so).
+ */
+export async function freezeSnapshots (contracts: readonly Contract[], dir: string): Promise<{ written: string[], report: SnapshotReport }> {
+  const report = await checkSnapshots(contracts, dir)
+  if (report.drifted.length + report.dropped.length > 0) return { written: [], report }
+  const missing = [...report.unfrozen, ...report.unreleased]
   await mkdir(dir, { recursive: true })
   for (const contract of contracts.filter((c) => missing.includes(c.version))) {
-    await writeFile(fileOf(dir, contract.version), `${JSON.stringify(contractSnapshot(contract), null, 2)}\n`)
+    // 'wx': a snapshot that appeared meanwhile is never overwritten.
+    await writeFile(fileOf(dir, contract.version), `${JSON.stringify(contractSnapshot(contract), null, 2)}\n`, { flag: 'wx' })
   }
-  return missing
+  return { written: missing.sort(semver.compare), report }
 }

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import t from 'tap'
 import { Type } from '@sinclair/typebox'
 import { contracts } from '../../contracts/index.js'
@@ -12,7 +12,7 @@ const frozenDir = fileURLToPath(new URL('../../contracts/snapshots', import.meta
 t.test('every released contract still matches its frozen snapshot', async (t) => {
   const report = await checkSnapshots(contracts, frozenDir)
   t.same(report.drifted, [], 'a released contract changed: old builds rely on it')
-  t.same(report.missing, [], 'every contract is released, so every one is frozen')
+  t.same([...report.unreleased, ...report.unfrozen, ...report.dropped], [], 'every contract is released, so every one is frozen')
   t.same(report.frozen, ['1.0.0', '2.0.0', '2.3.0', '3.0.0'])
 })
 
@@ -27,13 +27,17 @@ t.test('the CLI freezes new contracts, never rewrites frozen ones, and catches d
   t.equal(await run(['contracts', 'freeze', '--snapshots', dir], io, async () => [v1, v2]), 0)
   t.equal(lines.pop(), 'froze 1.0.0, 2.0.0')
   const before = await readFile(`${dir}/1.0.0.json`, 'utf8')
-  t.equal(await run(['contracts', 'freeze', '--snapshots', dir], io, async () => [v1]), 0)
+  t.equal(await run(['contracts', 'freeze', '--snapshots', dir], io, async () => [v1, v2]), 0)
   t.equal(lines.pop(), 'every contract is already frozen')
 
   const drifted = deriveContract(v1, { version: '1.0.0', routes: { 'GET /profile': { responses: { 200: Type.Object({ id: Type.String() }) } } } })
   t.equal(await run(['contracts', 'check', '--snapshots', dir], io, async () => [drifted, v2]), 1)
   t.same(lines.splice(-2), ['2.0.0  frozen, unchanged', '! 1.0.0  CHANGED since it was frozen: released apps rely on it; add a new version instead'])
   t.equal(await readFile(`${dir}/1.0.0.json`, 'utf8'), before)
+
+  t.equal(await run(['contracts', 'freeze', '--snapshots', dir], io, async () => [drifted, v2, contracts[2]]), 1, 'no freeze over a drift')
+  t.same(lines.splice(-2), ['! 1.0.0  CHANGED since it was frozen: released apps rely on it; add a new version instead', '! nothing frozen: put the released contracts back as they were first'])
+  t.same(await readdir(dir), ['1.0.0.json', '2.0.0.json'], '2.3.0 was not frozen either')
 
   t.equal(await run(['nonsense'], io), 2)
   t.match(lines.splice(-2), ['! evergate: unknown command: nonsense', /^! usage: evergate/])
@@ -43,4 +47,31 @@ t.test('the CLI freezes new contracts, never rewrites frozen ones, and catches d
 t.test('a snapshot folder that cannot be read is an error, not "missing"', async (t) => {
   const dir = t.testdir({ '1.0.0.json': t.fixture('dir', {}) })
   await t.rejects(checkSnapshots(contracts.slice(0, 1), dir), { code: 'EISDIR' })
+})
+
+t.test('what check catches besides drift: a shipped version not frozen, a frozen one dropped', async (t) => {
+  const dir = t.testdir({})
+  const lines: string[] = []
+  const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(`! ${l}`), env: {} }
+  const [v1, v2, v23] = contracts
+  t.equal(await run(['contracts', 'freeze', '--snapshots', dir], io, async () => [v1]), 0)
+  t.equal(await run(['contracts', 'check', '--snapshots', dir], io, async () => [v1, v2, v23]), 1)
+  t.same(lines.splice(-3), [
+    '1.0.0  frozen, unchanged',
+    '2.3.0  not frozen yet (freeze it when it ships: evergate contracts freeze)',
+    '! 2.0.0  NOT FROZEN, and a newer contract exists: it has shipped; run evergate contracts freeze'
+  ])
+  t.equal(await run(['contracts', 'freeze', '--snapshots', dir], io, async () => [v1, v2]), 0)
+  t.equal(await run(['contracts', 'check', '--snapshots', dir], io, async () => [v2]), 1, 'a frozen version left the bundle')
+  t.same(lines.pop(), '! 1.0.0  frozen, but no longer in the bundle: released apps still call it')
+})
+
+t.test('check reads the bundle\'s own snapshots wherever it runs from', async (t) => {
+  const here = process.cwd()
+  process.chdir(t.testdir({}))
+  t.teardown(() => { process.chdir(here) })
+  const lines: string[] = []
+  const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(`! ${l}`), env: {} }
+  t.equal(await run(['contracts', 'check'], io), 0)
+  t.same(lines, ['1.0.0  frozen, unchanged', '2.0.0  frozen, unchanged', '2.3.0  frozen, unchanged', '3.0.0  frozen, unchanged'])
 })
