@@ -49,7 +49,7 @@ async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions):
   await fastify.register(upstreams, opts.upstream)
   const defaultShape = opts.missingVersion === 'head' || opts.missingVersion === 'reject' ? opts.plans.head : opts.missingVersion
   await fastify.register(clientErrors, { plans: opts.plans, vary, bodyLimit: opts.bodyLimit, defaultShape })
-  await fastify.register(jsonBody, { bodyTimeout: opts.requestTimeout })
+  await fastify.register(jsonBody)
   await fastify.register(validation)
   await fastify.register(contractDocs, { plans: opts.plans, versionHeader: opts.versionHeader })
   await fastify.register(versionedRoutes, { plans: opts.plans, vary, metrics: opts.metrics })
@@ -116,10 +116,14 @@ export async function buildApp ({ config, bundle: source, logger, metrics = crea
     frameworkErrors: (err, request, reply) => app.frameworkError(err, request, reply),
     clientErrorHandler: (err, socket) => { app.clientError(err, socket) },
     // A request whose headers or body do not arrive within this is answered 408 and its
-    // connection closed, instead of holding it (and a shutdown) for ever. Node looks for them
-    // every 30 s unless told otherwise: a shorter timeout is looked for as often as it lasts.
+    // connection closed, instead of holding it (and a shutdown) for ever. Node enforces it on the
+    // body only when its headers timeout (60 s by default) is no longer; it looks for late
+    // requests every 30 s unless told otherwise: a shorter timeout is looked for as often as it lasts.
     requestTimeout: config.requestTimeout,
-    http: { connectionsCheckingInterval: Math.min(config.requestTimeout, 30_000) }
+    http: {
+      headersTimeout: config.requestTimeout,
+      connectionsCheckingInterval: Math.min(config.requestTimeout, 30_000)
+    }
   })
   drainOnClose(app)
   const { logLevel: _logLevel, admin: _admin, ...options } = config

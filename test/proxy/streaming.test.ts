@@ -2,7 +2,7 @@ import { once } from 'node:events'
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import { call, startGateway } from '../helpers/gateway.js'
+import { call, rawHttp, startGateway } from '../helpers/gateway.js'
 
 // Bodies the gateway does not read: small ones are sent whole, large or open-ended ones stream,
 // at the client's pace, and stop at the core when the client leaves.
@@ -258,4 +258,21 @@ t.test('a client that leaves while its request waits for a core connection is ne
   t.equal((await held).status, 200)
   t.equal((await call(gateway, '/articles?cursor=next')).status, 200, 'the connection serves the next client')
   t.same(seen, ['/articles?cursor=held', '/articles?cursor=next'], 'the request of the client that left never reached the core')
+})
+
+t.test('the request timeout is about the request: a long answer to it is not cut', async (t) => {
+  const url = await core(t, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' })
+    let sent = 0
+    const tick = setInterval(() => {
+      res.write(`data: ${sent}\n\n`)
+      if (++sent === 6) { clearInterval(tick); res.end() }
+    }, 150)
+  })
+  const { url: gateway } = await startGateway(t, url, { env: { EVERGATE_REQUEST_TIMEOUT_MS: '300' } })
+  // A GET with a body, which nothing reads: the request is over once its bytes are in.
+  const reply = await rawHttp(gateway, 'GET /articles HTTP/1.1\r\nHost: x\r\nX-App-Version: 3.0.0\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}')
+  t.match(reply, /^HTTP\/1\.1 200 /)
+  t.equal(reply.match(/data: \d/g)?.length, 6, 'all six events, over 900 ms')
+  t.match(reply, /\r\n0\r\n\r\n$/, 'and the end of the chunked body')
 })
