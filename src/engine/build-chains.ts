@@ -1,4 +1,4 @@
-import type { RequestContext, ResponseContext, RouteChange, Step } from './change.js'
+import { runStep, type RequestContext, type ResponseContext, type RouteChange, type Step } from './change.js'
 import type { CanonicalError, Contract, HttpMethod, RouteContract, RouteKey } from './contract.js'
 import type { Bundle, LoadedChange } from './load-bundle.js'
 
@@ -93,7 +93,7 @@ export function buildPlans (bundle: Bundle): Plans {
       const stepCtx: ResponseContext = { status: error.statusCode, request: request ?? NO_REQUEST, reject: cannotReject }
       for (const step of plan.errorChain) {
         try {
-          body = step.run(body, stepCtx)
+          body = runStep(step.run, body, stepCtx)
         } catch (err) {
           throw new Error(`the errors step of ${step.source} failed`, { cause: err })
         }

@@ -143,7 +143,9 @@ async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions
       ? new RequestTimeoutError()
       : err.code === 'HPE_HEADER_OVERFLOW' ? new HeadersTooLargeError() : new MalformedRequestError()
     fastify.log.info({ err, code: refused.code }, refused.message)
-    if (socket.writable) {
+    // Not into an answer already under way (a pipelined request behind a streaming one).
+    const answering = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true
+    if (socket.writable && !answering) {
       const { error, body } = render(defaultPlan, asCanonical(refused), null)
       const text = JSON.stringify(body)
       socket.write(`HTTP/1.1 ${error.statusCode} ${STATUS_CODES[error.statusCode] ?? ''}\r\nConnection: close\r\n` +

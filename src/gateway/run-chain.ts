@@ -1,29 +1,17 @@
-import type { Chain } from '../engine/index.js'
+import { runStep, type Chain } from '../engine/index.js'
 import { AdapterFailedError, StepRejection } from './errors.js'
 
 /** Runs a flattened chain; a step that throws is named by its file in the error. */
 export function runChain (chain: Chain, value: unknown, ctx: unknown): unknown {
   let i = 0
   try {
-    for (; i < chain.length; i++) {
-      value = chain[i].run(value, ctx)
-      if (isPromise(value)) {
-        // A step is synchronous (loadBundle refuses async functions; a plain one can still return
-        // a promise). Its failure, if it fails, must not go unhandled: that would end the process.
-        value.then(undefined, () => {})
-        throw new Error('the step returned a promise: steps must be synchronous')
-      }
-    }
+    for (; i < chain.length; i++) value = runStep(chain[i].run, value, ctx)
     return value
   } catch (err) {
     if (err instanceof StepRejection) throw err
     // The client is told the translation failed; the log names the change file at fault.
     throw Object.assign(new AdapterFailedError(), { cause: err, source: chain[i].source })
   }
-}
-
-function isPromise (value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function'
 }
 
 /** `ctx.reject()` of a response step: the client gets this error (a 4xx or 5xx) instead. */

@@ -42,6 +42,12 @@ t.test('steps that misbehave at request time', async (t) => {
     t.notMatch(broken.text, /this errors step breaks|statusCode/, 'no internals')
     t.same((await call(url, '/elsewhere', { version: '1.0.0' })).json, { msg: 'No route GET /elsewhere' }, 'other errors render as before')
 
+    const promised = await call(url, '/promised', { version: '1.0.0' })
+    t.equal(promised.status, 500, 'an errors step that returns a promise fails the same way')
+    t.same(promised.json, { error: { code: 'EVG_ERR_ADAPTER_FAILED', message: 'Translating between this app version and the service failed' } })
+    await new Promise((resolve) => setTimeout(resolve, 50)) // where an unhandled rejection would land
+    await healthy()
+
     const core = await call(url, '/note/unrenderable', { version: '1.0.0' })
     t.equal(core.status, 500, 'the core\'s 404 failed in the errors step')
     t.same(core.json, { msg: 'Translating between this app version and the service failed' }, 'and that failure is in 1.0.0\'s shape')

@@ -1,4 +1,5 @@
 import { once } from 'node:events'
+import { connect } from 'node:net'
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
@@ -275,4 +276,26 @@ t.test('the request timeout is about the request: a long answer to it is not cut
   t.match(reply, /^HTTP\/1\.1 200 /)
   t.equal(reply.match(/data: \d/g)?.length, 6, 'all six events, over 900 ms')
   t.match(reply, /\r\n0\r\n\r\n$/, 'and the end of the chunked body')
+})
+
+t.test('bytes that are not HTTP behind a streaming answer do not end up inside it', async (t) => {
+  const url = await core(t, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' })
+    res.write('data: 0\n\n')
+    setTimeout(() => res.end('data: 1\n\n'), 400)
+  })
+  const { url: gateway } = await startGateway(t, url)
+  const { port } = new URL(gateway)
+  const received = await new Promise<string>((resolve, reject) => {
+    let data = ''
+    const socket = connect(Number(port), '127.0.0.1', () => {
+      socket.write('GET /articles HTTP/1.1\r\nHost: x\r\nX-App-Version: 3.0.0\r\n\r\n')
+      setTimeout(() => socket.write('xxxxxxxxxx\r\n\r\n'), 150)
+    })
+    socket.on('data', (chunk) => { data += String(chunk) })
+    socket.on('error', reject)
+    socket.on('close', () => resolve(data))
+  })
+  t.match(received, /^HTTP\/1\.1 200 /)
+  t.notMatch(received.slice(10), /HTTP\/1\.1 400/, 'no error response written into the body')
 })
