@@ -47,15 +47,8 @@ export async function start ({ config, bundle, graceMs = 10_000, onClose }: {
     })
   }
 
-  const { drainDelay } = config
-  closeWithGrace({ delay: drainDelay + graceMs }, async ({ signal, err }) => {
-    if (err !== undefined) app.log.error({ err }, 'closing after an uncaught error')
-    else app.log.info({ signal, drainDelay }, 'closing')
-    if (err === undefined && drainDelay > 0) {
-      // Still accepting and serving while balancers take note of the 503 on /ready.
-      app.draining = true
-      await new Promise((resolve) => setTimeout(resolve, drainDelay))
-    }
+  let closing: Promise<void> | null = null
+  const closeAll = () => (closing ??= (async () => {
     // Requests still running near the end of the grace (a core slower than it, a client that
     // stalls) are cut, so that the close itself finishes: usage flushed, pools and database shut.
     const cut = setTimeout(() => {
@@ -66,7 +59,29 @@ export async function start ({ config, bundle, graceMs = 10_000, onClose }: {
     await app.close()
     clearTimeout(cut)
     await onClose?.()
+  })())
+
+  // With a drain delay, SIGTERM is the gateway's own: it drains, then closes as any signal does. A
+  // second SIGTERM ends the drain early; SIGINT or an uncaught error close at once, still gracefully.
+  const { drainDelay } = config
+  const closer = closeWithGrace({ delay: graceMs, skip: drainDelay > 0 ? ['SIGTERM'] : [] }, async ({ signal, err }) => {
+    if (err !== undefined) app.log.error({ err }, 'closing after an uncaught error')
+    else app.log.info({ signal }, 'closing')
+    await closeAll()
   })
+  if (drainDelay > 0) {
+    let endDrain: (() => void) | null = null
+    process.on('SIGTERM', () => {
+      if (endDrain !== null) return endDrain()
+      // Still accepting and serving while balancers take note of the 503 on /ready.
+      app.draining = true
+      app.log.info({ drainDelay }, 'SIGTERM: draining before closing')
+      void new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, drainDelay)
+        endDrain = () => { clearTimeout(timer); resolve() }
+      }).then(async () => await closer.close())
+    })
+  }
 
   const address = await app.listen({ port: config.port, host: config.host })
   const adminAddress = admin === null ? null : await admin.listen({ port: config.admin.port, host: config.admin.host })

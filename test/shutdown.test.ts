@@ -55,3 +55,27 @@ t.test('with a drain delay, a new connection after SIGTERM is served and told /r
   t.equal(code, 0)
   t.ok(Date.now() - started >= 600, `closed after the delay (${Date.now() - started} ms)`)
 })
+
+t.test('a second signal during the drain closes at once, still gracefully', async (t) => {
+  const { child } = await serve(t, { GRACE_MS: '3000', EVERGATE_DRAIN_DELAY_MS: '5000' })
+  const closed = new Promise((resolve) => child.on('message', (m: { closed?: boolean }) => { if (m.closed === true) resolve(true) }))
+  const started = Date.now()
+  child.kill('SIGTERM')
+  await new Promise((resolve) => setTimeout(resolve, 150))
+  child.kill('SIGINT')
+  const [code] = await once(child, 'exit') as [number | null]
+  t.equal(code, 0, 'not the exit(1) of a second signal while closing')
+  t.equal(await closed, true, 'the close ran to its end (usage flushed, pools shut)')
+  t.ok(Date.now() - started < 3000, `without waiting out the drain (${Date.now() - started} ms)`)
+})
+
+t.test('a second SIGTERM ends the drain early', async (t) => {
+  const { child } = await serve(t, { GRACE_MS: '3000', EVERGATE_DRAIN_DELAY_MS: '5000' })
+  const started = Date.now()
+  child.kill('SIGTERM')
+  await new Promise((resolve) => setTimeout(resolve, 150))
+  child.kill('SIGTERM')
+  const [code] = await once(child, 'exit') as [number | null]
+  t.equal(code, 0)
+  t.ok(Date.now() - started < 3000, `${Date.now() - started} ms`)
+})
