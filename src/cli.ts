@@ -21,7 +21,7 @@ const USAGE = `usage: evergate <command>
   versions usage [--days N]              requests per app version and platform, with shares
   migrate                                bring the database schema up to date
   contracts check                        compare every contract with its frozen snapshot
-  contracts freeze                       snapshot every contract not frozen yet (a release)
+  contracts freeze [version...]          snapshot every contract not frozen yet (a release), or those named
 
 options for deprecate, retire, support:
   --platform P       ios, android, web, ... (default: every platform)
@@ -146,15 +146,16 @@ async function loadContracts (): Promise<BundleSource['contracts']> {
 const SNAPSHOTS = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../contracts/snapshots' : '../../contracts/snapshots', import.meta.url))
 
 function reportFaults (report: SnapshotReport, io: Io): void {
-  for (const v of report.unfrozen) io.err(`${v}  NOT FROZEN, and a newer contract exists: it has shipped; run evergate contracts freeze`)
+  for (const v of report.unfrozen) io.err(`${v}  NOT FROZEN, and a newer contract exists: it has shipped; run evergate contracts freeze ${v}`)
   for (const v of report.drifted) io.err(`${v}  CHANGED since it was frozen: released apps rely on it; add a new version instead`)
   for (const v of report.dropped) io.err(`${v}  frozen, but no longer in the bundle: released apps still call it`)
 }
 
 async function contracts (command: string | undefined, args: string[], io: Io, load: typeof loadContracts): Promise<number> {
-  const { values } = parseArgs({ args, options: { snapshots: { type: 'string' } }, strict: true })
+  const { values, positionals } = parseArgs({ args, options: { snapshots: { type: 'string' } }, allowPositionals: true, strict: true })
   const dir = values.snapshots === undefined ? SNAPSHOTS : resolve(values.snapshots)
   if (command === 'check') {
+    if (positionals.length > 0) throw new UsageError('contracts check takes no version: it checks them all')
     const report = await checkSnapshots(await load(), dir)
     for (const v of report.frozen) io.out(`${v}  frozen, unchanged`)
     for (const v of report.unreleased) io.out(`${v}  not frozen yet (freeze it when it ships: evergate contracts freeze)`)
@@ -162,7 +163,10 @@ async function contracts (command: string | undefined, args: string[], io: Io, l
     return faulty(report) ? 1 : 0
   }
   if (command === 'freeze') {
-    const { written, report } = await freezeSnapshots(await load(), dir)
+    const bundled = await load()
+    const unknown = positionals.filter((v) => !bundled.some((c) => c.version === v))
+    if (unknown.length > 0) throw new UsageError(`no contract ${unknown.join(', ')} in the bundle`)
+    const { written, report } = await freezeSnapshots(bundled, dir, positionals.length === 0 ? undefined : positionals)
     reportFaults(report, io)
     if (report.drifted.length + report.dropped.length > 0) {
       io.err('nothing frozen: put the released contracts back as they were first')

@@ -59,13 +59,14 @@ export async function checkSnapshots (contracts: readonly Contract[], dir: strin
 }
 
 /**
- * Freezes every contract that has no snapshot yet; never rewrites a frozen one, and freezes
- * nothing while a frozen one has drifted or was dropped (the report says so).
+ * Freezes the contracts of `only` (all, by default: a release) that have no snapshot yet; never
+ * rewrites a frozen one, and freezes nothing while a frozen one has drifted or was dropped (the
+ * report says so).
  */
-export async function freezeSnapshots (contracts: readonly Contract[], dir: string): Promise<{ written: string[], report: SnapshotReport }> {
+export async function freezeSnapshots (contracts: readonly Contract[], dir: string, only?: readonly string[]): Promise<{ written: string[], report: SnapshotReport }> {
   const report = await checkSnapshots(contracts, dir)
   if (report.drifted.length + report.dropped.length > 0) return { written: [], report }
-  const missing = [...report.unfrozen, ...report.unreleased]
+  const missing = [...report.unfrozen, ...report.unreleased].filter((v) => only === undefined || only.includes(v))
   await mkdir(dir, { recursive: true })
   for (const contract of contracts.filter((c) => missing.includes(c.version))) {
     // 'wx': a snapshot that appeared meanwhile is never overwritten.
