@@ -100,6 +100,27 @@ async function importChanges (dir: string, contracts: Contract[]): Promise<Map<s
   return byVersion
 }
 
+// Words about a schema, not its shape: a description reworded is not a new error shape.
+const ANNOTATIONS = new Set(['title', 'description', 'examples', 'default', '$comment', '$id'])
+// Keywords whose value maps names to schemas: a property may well be called "description".
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions'])
+
+/** A schema as JSON Schema (as the snapshots freeze it), without its annotations. */
+function shapeOf (schema: unknown): unknown {
+  const strip = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(strip)
+    if (typeof value !== 'object' || value === null) return value
+    const out: Record<string, unknown> = {}
+    for (const [key, inner] of Object.entries(value)) {
+      if (SCHEMA_MAPS.has(key) && typeof inner === 'object' && inner !== null) {
+        out[key] = Object.fromEntries(Object.entries(inner).map(([name, sub]) => [name, strip(sub)]))
+      } else if (!ANNOTATIONS.has(key)) out[key] = strip(inner)
+    }
+    return out
+  }
+  return strip(JSON.parse(JSON.stringify(schema)))
+}
+
 const AsyncFunction = Object.getPrototypeOf(async () => {}) as object
 
 /** A step runs between the core's answer and the client's: it cannot wait for anything. */
@@ -159,8 +180,7 @@ function validateStep (older: Contract, newer: Contract, changes: readonly Loade
       throw new BundleChangeError(where, `route ${key} is new in ${newer.version}: declare it with add() or move() in a change`)
     }
   }
-  // Compared as JSON Schema, as the snapshots freeze them.
-  if (errorsIn === null && !isDeepStrictEqual(JSON.parse(JSON.stringify(older.error)), JSON.parse(JSON.stringify(newer.error)))) {
+  if (errorsIn === null && !isDeepStrictEqual(shapeOf(older.error), shapeOf(newer.error))) {
     throw new BundleChangeError(where, `the error shape of ${older.version} is not ${newer.version}'s: translate it with errors in a change of ${newer.version}`)
   }
 }

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { defineContract, loadBundle } from '../../src/engine/index.js'
+import { Type, type TSchema } from '@sinclair/typebox'
+import { defineContract, deriveContract, loadBundle } from '../../src/engine/index.js'
 import { contracts, head, v1, v2 } from '../fixtures/contracts.js'
 
 const dir = (name: string) => fileURLToPath(new URL(`../fixtures/bundles/${name}`, import.meta.url))
@@ -45,4 +46,17 @@ t.test('the contract set itself is checked', async (t) => {
   await t.rejects(check([v1, v2]), { message: /head contract 2\.0\.0 has no formatError/ })
   const lone = defineContract({ version: '1.0.0', error: head.error, formatError: head.formatError, routes: {} })
   t.equal((await check([lone])).head, lone, 'a single contract is its own head')
+})
+
+t.test('an error shape is its schema, not the words about it', async (t) => {
+  const empty = t.testdir({ '2.0.0': {} })
+  const pair = (older: TSchema, newer: TSchema) => {
+    const next = defineContract({ version: '2.0.0', error: newer, formatError: head.formatError, routes: {} })
+    return loadBundle({ contracts: [deriveContract(next, { version: '1.0.0', error: older, routes: {} }), next], changesDir: empty })
+  }
+  const message = Type.Object({ message: Type.String() })
+  await t.resolves(pair(Type.Object({ message: Type.String({ description: 'What went wrong' }) }, { title: 'Error' }), message),
+    'a description or a title reworded needs no errors step')
+  await t.rejects(pair(Type.Object({ description: Type.String() }), Type.Object({ detail: Type.String() })),
+    { message: /the error shape of 1\.0\.0 is not 2\.0\.0's/ }, 'a property called "description" is shape')
 })
