@@ -47,8 +47,7 @@ async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions):
     await fastify.register(releaseManagement, { ...opts.release, contractVersions, vary, metrics: opts.metrics })
   }
   await fastify.register(upstreams, opts.upstream)
-  const defaultShape = opts.missingVersion === 'head' || opts.missingVersion === 'reject' ? opts.plans.head : opts.missingVersion
-  await fastify.register(clientErrors, { plans: opts.plans, vary, bodyLimit: opts.bodyLimit, defaultShape })
+  await fastify.register(clientErrors, { plans: opts.plans, vary, bodyLimit: opts.bodyLimit })
   await fastify.register(jsonBody)
   await fastify.register(validation)
   await fastify.register(contractDocs, { plans: opts.plans, versionHeader: opts.versionHeader })

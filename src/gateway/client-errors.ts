@@ -21,8 +21,6 @@ export interface ClientErrorsOptions {
   plans: Plans
   vary: string
   bodyLimit: number
-  /** The contract version whose error shape a request with no app version reads. */
-  defaultShape: string
 }
 
 interface ValidationFailure {
@@ -81,7 +79,7 @@ async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions
   const { plans, vary, bodyLimit } = opts
   const byVersion = new Map<string, ContractPlan>(plans.contracts.map((c) => [c.version, c]))
   const headPlan = byVersion.get(plans.head) as ContractPlan
-  const defaultPlan = byVersion.get(opts.defaultShape) as ContractPlan
+  const versionlessPlan = byVersion.get(fastify.versionless.errorShape) as ContractPlan
 
   /** The error and its body in `plan`'s shape. */
   function render (plan: ContractPlan, error: CanonicalError, ctx: RequestContext | null): { error: CanonicalError, body: unknown } {
@@ -146,7 +144,7 @@ async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions
     // Not into an answer already under way (a pipelined request behind a streaming one).
     const answering = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true
     if (socket.writable && !answering) {
-      const { error, body } = render(defaultPlan, asCanonical(refused), null)
+      const { error, body } = render(versionlessPlan, asCanonical(refused), null)
       const text = JSON.stringify(body)
       socket.write(`HTTP/1.1 ${error.statusCode} ${STATUS_CODES[error.statusCode] ?? ''}\r\nConnection: close\r\n` +
         `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +

@@ -11,6 +11,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** `request.client` for a request Fastify answers before routing (see frameworkErrors). */
     clientOf: (raw: IncomingMessage) => ClientVersion
+    /** What a request that names no app version resolves to (Node's own refusals answer so). */
+    versionless: ClientVersion
   }
 }
 
@@ -44,6 +46,7 @@ async function versionResolution (fastify: FastifyInstance, opts: VersionResolve
   })
 
   fastify.decorate('clientOf', clientOf)
+  fastify.decorate('versionless', resolve({}))
   fastify.decorateRequest('client', {
     getter (this: { raw: IncomingMessage }) {
       return clientOf(this.raw)
