@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util'
 import { request } from 'undici'
 import { loadConfig } from './config.js'
 import type { BundleSource } from './engine/index.js'
-import { checkSnapshots, faulty, freezeSnapshots, type SnapshotReport } from './contract-snapshots.js'
+import { checkSnapshots, faulty, freezeSnapshots, tampered, type SnapshotReport } from './contract-snapshots.js'
 import { rangeProblem } from './release/policy.js'
 import { openDatabase } from './storage/database.js'
 import { migrate } from './storage/migrations.js'
@@ -168,7 +168,7 @@ async function contracts (command: string | undefined, args: string[], io: Io, l
     if (unknown.length > 0) throw new UsageError(`no contract ${unknown.join(', ')} in the bundle`)
     const { written, report } = await freezeSnapshots(bundled, dir, positionals.length === 0 ? undefined : positionals)
     reportFaults(report, io)
-    if (report.drifted.length + report.dropped.length > 0) {
+    if (tampered(report)) {
       io.err('nothing frozen: put the released contracts back as they were first')
       return 1
     }

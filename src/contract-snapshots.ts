@@ -31,9 +31,11 @@ export interface SnapshotReport {
   dropped: string[]
 }
 
+/** Whether a released contract was changed or dropped: nothing may be frozen then. */
+export const tampered = (report: SnapshotReport) => report.drifted.length + report.dropped.length > 0
+
 /** Whether the report holds anything that breaks released apps, or would let it go unnoticed. */
-export const faulty = (report: SnapshotReport) =>
-  report.unfrozen.length + report.drifted.length + report.dropped.length > 0
+export const faulty = (report: SnapshotReport) => tampered(report) || report.unfrozen.length > 0
 
 async function frozenVersions (dir: string): Promise<string[]> {
   try {
@@ -65,7 +67,7 @@ export async function checkSnapshots (contracts: readonly Contract[], dir: strin
  */
 export async function freezeSnapshots (contracts: readonly Contract[], dir: string, only?: readonly string[]): Promise<{ written: string[], report: SnapshotReport }> {
   const report = await checkSnapshots(contracts, dir)
-  if (report.drifted.length + report.dropped.length > 0) return { written: [], report }
+  if (tampered(report)) return { written: [], report }
   const missing = [...report.unfrozen, ...report.unreleased].filter((v) => only === undefined || only.includes(v))
   await mkdir(dir, { recursive: true })
   for (const contract of contracts.filter((c) => missing.includes(c.version))) {

@@ -107,6 +107,8 @@ function originForm (url: string): string {
 }
 
 /** A header value, repeated or not, as one list. */
+function joined (value: string | string[]): string
+function joined (value: string | string[] | undefined): string | undefined
 function joined (value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value
 }
@@ -135,7 +137,7 @@ function entityTags (contract: string) {
      * and null says none is left. `*` stays.
      */
     unmark (list: string | string[], translated: boolean): string | null {
-      const text = Array.isArray(list) ? list.join(', ') : list
+      const text = joined(list)
       if (text.trim() === '*') return text
       const kept: string[] = []
       for (const [tag] of text.matchAll(ENTITY_TAGS)) {
