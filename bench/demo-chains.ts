@@ -2,9 +2,9 @@
 // costs each contract version's client (JSON.parse, its response steps, JSON.stringify), as a ratio
 // to head's client timed the same way in the same run (parse and stringify, no step).
 import { buildCore } from '../demo/core.js'
-import { buildPlans, loadBundle, type Chain } from '../src/engine/index.js'
+import { buildPlans, loadBundle } from '../src/engine/index.js'
 import bundle from '../versions/index.js'
-import { timeChains } from './synthetic.js'
+import { timeChains, type Steps } from './synthetic.js'
 
 export interface DemoChainPoint {
   contract: string
@@ -18,10 +18,10 @@ export async function demoChains (iterations = 20_000): Promise<DemoChainPoint[]
   const page = (await core.inject({ url: '/articles' })).body
   await core.close()
   const plans = buildPlans(await loadBundle(bundle))
-  const chains = new Map<string, Chain>()
+  const chains = new Map<string, Steps>()
   for (const contract of plans.contracts) {
     const plan = contract.routes.find((r) => r.route === 'GET /articles')
-    if (plan !== undefined) chains.set(contract.version, plan.responseChain(200) ?? [])
+    if (plan !== undefined) chains.set(contract.version, plan.responseChain(200)?.steps ?? [])
   }
   const times = timeChains(page, chains, iterations)
   const head = times.get(plans.head) as number

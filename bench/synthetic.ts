@@ -4,8 +4,11 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { buildPlans, loadBundle, type BundleSource, type Chain, type ResponseContext } from '../src/engine/index.js'
-import { reject, runChain } from '../src/gateway/run-chain.js'
+import { buildPlans, loadBundle, type BundleSource, type RequestContext, type ResponseStep } from '../src/engine/index.js'
+import { ResponseStepContext } from '../src/gateway/run-chain.js'
+
+/** A response chain's steps, newest change first. */
+export type Steps = readonly ResponseStep[]
 
 /** Fields the body carries, whatever the chain length, so that every length sees the same body. */
 const AMOUNTS = 20
@@ -119,14 +122,14 @@ export interface MicroPoint {
   usPerStep: number | null
 }
 
-async function responseChains (bundle: SyntheticBundle, lengths: readonly number[]): Promise<Map<number, Chain>> {
+async function responseChains (bundle: SyntheticBundle, lengths: readonly number[]): Promise<Map<number, Steps>> {
   const { default: source } = await import(bundle.url) as { default: BundleSource }
   const plans = buildPlans(await loadBundle(source))
-  const chains = new Map<number, Chain>()
+  const chains = new Map<number, Steps>()
   for (const n of lengths) {
     const plan = plans.contracts.find((c) => c.version === bundle.clientVersion(n))?.routes.find((r) => r.route === 'GET /item')
     if (plan === undefined) throw new Error(`the synthetic bundle has no client ${n} changes behind head`)
-    chains.set(n, plan.responseChain(200) ?? [])
+    chains.set(n, plan.responseChain(200)?.steps ?? [])
   }
   return chains
 }
@@ -138,15 +141,14 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
  * steps, JSON.stringify; the median µs per response of each chain. Chains are interleaved within
  * each repeat, so that drift (JIT, GC, CPU frequency) spreads over all of them.
  */
-export function timeChains<K> (text: string, chains: ReadonlyMap<K, Chain>, iterations: number, repeats = 5): Map<K, number> {
-  const ctx: ResponseContext = {
-    status: 200,
-    request: { params: {}, query: {}, headers: {}, appVersion: null, platform: null },
-    reject
-  }
+export function timeChains<K> (text: string, chains: ReadonlyMap<K, Steps>, iterations: number, repeats = 5): Map<K, number> {
+  const request: RequestContext = { params: {}, query: {}, headers: {}, appVersion: null, platform: null }
   let sink = 0
-  const once = (chain: Chain) => { sink += JSON.stringify(runChain(chain, JSON.parse(text), ctx)).length }
-  const batch = (chain: Chain) => {
+  // As the gateway runs a response chain: a context per response, the steps, no headers changed.
+  const once = (chain: Steps) => {
+    sink += JSON.stringify(new ResponseStepContext(200, request, {}).run(chain, JSON.parse(text), true)).length
+  }
+  const batch = (chain: Steps) => {
     const start = performance.now()
     for (let i = 0; i < iterations; i++) once(chain)
     return (performance.now() - start) * 1000 / iterations

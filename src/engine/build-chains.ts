@@ -1,4 +1,4 @@
-import { runStep, type RequestContext, type ResponseContext, type RouteChange, type Step } from './change.js'
+import { runStep, type HeaderMap, type RequestContext, type ResponseContext, type RouteChange, type Step } from './change.js'
 import type { CanonicalError, Contract, HttpMethod, RouteContract, RouteKey } from './contract.js'
 import type { Bundle, LoadedChange } from './load-bundle.js'
 
@@ -9,6 +9,18 @@ export interface PlannedStep {
 }
 
 export type Chain = readonly PlannedStep[]
+
+/** A step of a response chain: on the body, or on the headers (`headers: true`). */
+export interface ResponseStep extends PlannedStep {
+  readonly headers: boolean
+}
+
+/** What a response with one status runs, newest change first. */
+export interface ResponseChain {
+  readonly steps: readonly ResponseStep[]
+  /** Whether a step needs the body, parsed: if not, the body passes untouched. */
+  readonly readsBody: boolean
+}
 
 export interface RouteTarget {
   readonly route: RouteKey
@@ -28,10 +40,10 @@ export interface RoutePlan {
   readonly target: RouteTarget | null
   readonly goneMessage: string | null
   /** Request steps, oldest change first. Empty chains are dropped to empty arrays. */
-  readonly request: { readonly params: Chain, readonly query: Chain, readonly body: Chain }
-  /** Response steps for a status, newest change first; null when the body passes untouched. */
-  responseChain (status: number): Chain | null
-  /** Whether any response of this route is translated (then the proxy asks for identity encoding). */
+  readonly request: { readonly params: Chain, readonly query: Chain, readonly body: Chain, readonly headers: Chain }
+  /** Response steps for a status, newest change first; null when the response passes untouched. */
+  responseChain (status: number): ResponseChain | null
+  /** Whether any response body of this route is translated (then the proxy asks for identity encoding). */
   readonly touchesResponse: boolean
 }
 
@@ -47,14 +59,18 @@ export interface Plans {
   readonly head: string
   /** Ascending by version. */
   readonly contracts: readonly ContractPlan[]
-  /** Renders a gateway-made error in the error shape of a contract version. */
-  renderError (contract: ContractPlan, error: CanonicalError, request: RequestContext | null): unknown
+  /**
+   * Renders a gateway-made error in the error shape of a contract version. The `errors` steps may
+   * set `headers` (ctx.headers), which start empty: the caller sends what they hold.
+   */
+  renderError (contract: ContractPlan, error: CanonicalError, request: RequestContext | null, headers?: HeaderMap): unknown
 }
 
 /** One version's contribution to a route's chains. */
 interface Layer {
   readonly routeSteps: ReadonlyMap<number, PlannedStep>
   readonly errors: PlannedStep | null
+  readonly headers: PlannedStep | null
 }
 
 const NO_REQUEST: RequestContext = Object.freeze({ params: {}, query: {}, headers: {}, appVersion: null, platform: null })
@@ -86,11 +102,11 @@ export function buildPlans (bundle: Bundle): Plans {
   return {
     head: head.version,
     contracts: plans,
-    renderError (plan, error, request) {
+    renderError (plan, error, request, headers = {}) {
       if (plan.errorChain.length === 0) return head.formatError(error)
       // Steps may change what they are given, and details can be a value kept beyond this request.
       let body: unknown = head.formatError(error.details === undefined ? error : { ...error, details: structuredClone(error.details) })
-      const stepCtx: ResponseContext = { status: error.statusCode, request: request ?? NO_REQUEST, reject: cannotReject }
+      const stepCtx: ResponseContext = { status: error.statusCode, request: request ?? NO_REQUEST, headers, reject: cannotReject }
       for (const step of plan.errorChain) {
         try {
           body = runStep(step.run, body, stepCtx)
@@ -105,7 +121,7 @@ export function buildPlans (bundle: Bundle): Plans {
 
 function planRoute (contract: Contract, key: RouteKey, later: ReadonlyArray<readonly LoadedChange[]>,
   head: Contract): RoutePlan {
-  const request = { params: [] as PlannedStep[], query: [] as PlannedStep[], body: [] as PlannedStep[] }
+  const request = { params: [] as PlannedStep[], query: [] as PlannedStep[], body: [] as PlannedStep[], headers: [] as PlannedStep[] }
   const layers: Layer[] = []
   let current: RouteKey | null = key
   let goneMessage: string | null = null
@@ -113,21 +129,23 @@ function planRoute (contract: Contract, key: RouteKey, later: ReadonlyArray<read
   for (const versionChanges of later) {
     const errors = versionErrors(versionChanges)
     const routeSteps = new Map<number, PlannedStep>()
+    let headers: PlannedStep | null = null
     // Every change of a version is about the contract just before it: the route as the client of
     // that contract calls it, even after one of them moved it (loadBundle lets one change claim it).
     const from: RouteKey | null = current
     for (const { change, file } of versionChanges) {
       const rc: RouteChange | undefined = change.routes.find((r) => r.from === from)
       if (rc === undefined) continue
-      for (const part of ['params', 'query', 'body'] as const) {
+      for (const part of ['params', 'query', 'body', 'headers'] as const) {
         const run = rc.request[part]
         if (run !== undefined) request[part].push({ run, source: file })
       }
       for (const [status, run] of rc.response) routeSteps.set(status, { run, source: file })
+      if (rc.responseHeaders !== null) headers = { run: rc.responseHeaders, source: file }
       if (rc.kind === 'remove') goneMessage = rc.message ?? 'This endpoint is no longer available'
       current = rc.to
     }
-    layers.push({ routeSteps, errors })
+    layers.push({ routeSteps, errors, headers })
     if (current === null) break
   }
 
@@ -153,25 +171,29 @@ function responseChains (newestFirst: readonly Layer[]): Pick<RoutePlan, 'respon
   const statuses = new Set<number>()
   for (const layer of newestFirst) for (const status of layer.routeSteps.keys()) statuses.add(status)
 
-  const chainFor = (status: number | null): Chain | null => {
-    const chain: PlannedStep[] = []
+  // `status` null: an error status no step names; 'other': a success no step names.
+  const chainFor = (status: number | null | 'other'): ResponseChain | null => {
+    const steps: ResponseStep[] = []
     for (const layer of newestFirst) {
-      const step = (status === null ? undefined : layer.routeSteps.get(status)) ??
-        ((status === null || status >= 400) ? layer.errors : null)
-      if (step !== null) chain.push(step)
+      // Within one version, the body step first: the headers step has the last word on headers.
+      const body = (typeof status === 'number' ? layer.routeSteps.get(status) : undefined) ??
+        ((status === null || (typeof status === 'number' && status >= 400)) ? layer.errors : null)
+      if (body !== null) steps.push({ ...body, headers: false })
+      if (layer.headers !== null) steps.push({ ...layer.headers, headers: true })
     }
-    return chain.length === 0 ? null : chain
+    return steps.length === 0 ? null : { steps, readsBody: steps.some((s) => !s.headers) }
   }
 
-  const byStatus = new Map<number, Chain | null>()
+  const byStatus = new Map<number, ResponseChain | null>()
   for (const status of statuses) byStatus.set(status, chainFor(status))
   const errorChain = chainFor(null)
+  const otherChain = chainFor('other')
   return {
-    touchesResponse: byStatus.size > 0 || errorChain !== null,
+    touchesResponse: [...byStatus.values(), errorChain].some((chain) => chain?.readsBody === true),
     responseChain (status) {
       const chain = byStatus.get(status)
       if (chain !== undefined) return chain
-      return status >= 400 ? errorChain : null
+      return status >= 400 ? errorChain : otherChain
     }
   }
 }

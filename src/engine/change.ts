@@ -11,9 +11,21 @@ export interface RequestContext {
   readonly platform: string | null
 }
 
+/**
+ * Headers as a step sees them: names in lower case, a repeated header as an array. A step may
+ * change them in place; a name set to `undefined` is left out.
+ */
+export type HeaderMap = Record<string, string | string[] | undefined>
+
 export interface ResponseContext {
   readonly status: number
   readonly request: RequestContext
+  /**
+   * The headers the client will get, as the steps before this one left them (the core's, at
+   * first): a body step may read and change them, to move a value between body and headers.
+   * Hop-by-hop headers and `content-length` are the gateway's and are never taken from here.
+   */
+  readonly headers: HeaderMap
   /**
    * Answer the client with an error instead (in the client's own error shape), e.g. a 404 for
    * a record the client's version must not see. Stops the chain.
@@ -54,12 +66,20 @@ export interface RouteSteps<F, T> {
     params?: (params: PartOf<F, 'params'>, ctx: RequestContext) => PartOf<T, 'params'>
     query?: (query: PartOf<F, 'querystring'>, ctx: RequestContext) => PartOf<T, 'querystring'>
     body?: (body: PartOf<F, 'body'>, ctx: RequestContext) => PartOf<T, 'body'>
+    /** The headers going to the core (the client's, without hop-by-hop ones), up. */
+    headers?: (headers: HeaderMap, ctx: RequestContext) => HeaderMap
   }
   response?: {
     [S in SharedStatus<F, T>]?: (
       body: StaticOf<ResponsesOf<T>[S]>,
       ctx: ResponseContext
     ) => StaticOf<ResponsesOf<F>[S]>
+  } & {
+    /**
+     * The headers of every answer of this route, whatever its status, down. Unlike a body step
+     * it does not make the gateway read the body: a route whose only steps are these streams.
+     */
+    headers?: (headers: HeaderMap, ctx: ResponseContext) => HeaderMap
   }
 }
 
@@ -72,8 +92,10 @@ export interface RouteChange {
   readonly from: RouteKey | null
   /** The route in the newer contract (null for `remove`). */
   readonly to: RouteKey | null
-  readonly request: { params?: Step, query?: Step, body?: Step }
+  readonly request: { params?: Step, query?: Step, body?: Step, headers?: Step }
   readonly response: ReadonlyMap<number, Step>
+  /** The step on the headers of every response of the route. */
+  readonly responseHeaders: Step | null
   /** For `remove`: what the older clients are told. */
   readonly message?: string
 }
@@ -117,15 +139,16 @@ export function isVersionChange (value: unknown): value is VersionChange {
 function routeChange (kind: RouteChangeKind, from: RouteKey | null, to: RouteKey | null,
   steps: RouteSteps<unknown, unknown> = {}, message?: string): RouteChange {
   const response = new Map<number, Step>()
-  for (const [status, step] of Object.entries(steps.response ?? {})) {
+  const { headers: responseHeaders, ...byStatus } = steps.response ?? {}
+  for (const [status, step] of Object.entries(byStatus)) {
     if (step !== undefined) response.set(Number(status), step as Step)
   }
   const request: RouteChange['request'] = {}
-  for (const part of ['params', 'query', 'body'] as const) {
+  for (const part of ['params', 'query', 'body', 'headers'] as const) {
     const step = steps.request?.[part]
     if (step !== undefined) request[part] = step as Step
   }
-  return Object.freeze({ kind, from, to, request, response, message })
+  return Object.freeze({ kind, from, to, request, response, responseHeaders: (responseHeaders as Step | undefined) ?? null, message })
 }
 
 const builder: ChangeRoutes<Contract, Contract> = {

@@ -146,6 +146,7 @@ function validateStep (older: Contract, newer: Contract, changes: readonly Loade
       const key = rc.from ?? rc.to
       for (const [part, step] of Object.entries(rc.request)) synchronous(file, `${key} request.${part}`, step)
       for (const [status, step] of rc.response) synchronous(file, `${key} response ${status}`, step)
+      synchronous(file, `${key} response.headers`, rc.responseHeaders)
       if (rc.from !== null) {
         if (older.routes[rc.from] === undefined) throw new BundleChangeError(file, `route ${rc.from} is not in contract ${older.version}`)
         if (rc.kind === 'remove' && newer.routes[rc.from] !== undefined) {

@@ -1,11 +1,12 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
-import type { CanonicalError, ContractPlan, Plans, RequestContext } from '../engine/index.js'
+import type { CanonicalError, ContractPlan, HeaderMap, Plans, RequestContext } from '../engine/index.js'
 import {
   AdapterFailedError, BadUrlError, BodyTooLargeError, HeadersTooLargeError, InternalError, MalformedRequestError,
   PathParamTooLongError, RequestTimeoutError, RouteNotFoundError, StepRejection, UnsupportedMediaTypeError
 } from './errors.js'
+import { checkedHeaders } from './run-chain.js'
 import type { ClientVersion } from '../resolve/version-resolver.js'
 
 declare module 'fastify' {
@@ -81,28 +82,33 @@ async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions
   const headPlan = byVersion.get(plans.head) as ContractPlan
   const versionlessPlan = byVersion.get(fastify.versionless.errorShape) as ContractPlan
 
-  /** The error and its body in `plan`'s shape. */
-  function render (plan: ContractPlan, error: CanonicalError, ctx: RequestContext | null): { error: CanonicalError, body: unknown } {
+  /** The error, its body in `plan`'s shape and the headers its `errors` steps set. */
+  function render (plan: ContractPlan, error: CanonicalError, ctx: RequestContext | null):
+  { error: CanonicalError, body: unknown, headers: Record<string, string | string[]> } {
     try {
-      return { error, body: plans.renderError(plan, error, ctx) }
+      const headers: HeaderMap = {}
+      const body = plans.renderError(plan, error, ctx, headers)
+      return { error, body, headers: checkedHeaders(headers) }
     } catch (err) {
       // The bundle cannot put this error in the client's shape (an `errors` step that throws, or
       // details a step handed to reject() that cannot be copied): a 500 in head's shape, which
       // needs no step, and the log names the file at fault.
       fastify.log.error({ err, code: error.code }, 'the error could not be rendered in the client\'s shape')
       const failed = asCanonical(new AdapterFailedError())
-      return { error: failed, body: plans.renderError(headPlan, failed, null) }
+      return { error: failed, body: plans.renderError(headPlan, failed, null), headers: {} }
     }
   }
 
   function send (request: FastifyRequest, reply: FastifyReply, canonical: CanonicalError, client: ClientVersion = request.client) {
-    const { error, body } = render(byVersion.get(client.errorShape) as ContractPlan, canonical, {
+    const { error, body, headers } = render(byVersion.get(client.errorShape) as ContractPlan, canonical, {
       params: (request.params ?? {}) as Record<string, unknown>,
       query: (request.query ?? {}) as Record<string, unknown>,
       headers: request.headers,
       appVersion: client.appVersion,
       platform: client.platform
     })
+    // The steps' headers first: what the gateway says of itself has the last word.
+    reply.headers(headers)
     if (client.contract !== null) reply.header('x-contract-version', client.contract)
     return reply
       .code(error.statusCode)

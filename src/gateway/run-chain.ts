@@ -1,17 +1,30 @@
-import { runStep, type Chain } from '../engine/index.js'
+import { runStep, type Chain, type HeaderMap, type RequestContext, type ResponseContext, type ResponseStep } from '../engine/index.js'
+import { HOP_BY_HOP } from '../proxy/hop-by-hop.js'
 import { AdapterFailedError, StepRejection } from './errors.js'
 
-/** Runs a flattened chain; a step that throws is named by its file in the error. */
-export function runChain (chain: Chain, value: unknown, ctx: unknown): unknown {
+type Headers = Record<string, string | string[]>
+
+/**
+ * Runs a flattened chain; a step that throws is named by its file in the error. `check`, when
+ * given, vets each step's result (and may replace it).
+ */
+export function runChain (chain: Chain, value: unknown, ctx: unknown, check?: (value: unknown) => unknown): unknown {
   let i = 0
   try {
-    for (; i < chain.length; i++) value = runStep(chain[i].run, value, ctx)
+    for (; i < chain.length; i++) {
+      value = runStep(chain[i].run, value, ctx)
+      if (check !== undefined) value = check(value)
+    }
     return value
   } catch (err) {
-    if (err instanceof StepRejection) throw err
-    // The client is told the translation failed; the log names the change file at fault.
-    throw Object.assign(new AdapterFailedError(), { cause: err, source: chain[i].source })
+    throw failure(err, chain[i].source)
   }
+}
+
+function failure (err: unknown, source: string): Error {
+  if (err instanceof StepRejection) return err
+  // The client is told the translation failed; the log names the change file at fault.
+  return Object.assign(new AdapterFailedError(), { cause: err, source })
 }
 
 /** `ctx.reject()` of a response step: the client gets this error (a 4xx or 5xx) instead. */
@@ -20,4 +33,92 @@ export function reject (statusCode: number, code: string, message: string, detai
     throw new Error(`reject() takes an error status, 400 to 599, not ${String(statusCode)}`)
   }
   throw new StepRejection({ statusCode, code, message, details })
+}
+
+// What Node sends: a field name is a token (RFC 9110 5.1), a value has no control characters but tab.
+const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/
+
+function fieldValue (name: string, value: unknown): string {
+  if (typeof value !== 'string' || BAD_VALUE.test(value)) {
+    throw new Error(`header ${name} must be a string of visible characters, not ${JSON.stringify(value)}`)
+  }
+  return value
+}
+
+/**
+ * Headers as a step left them, as Node will send them: names lower-cased, `undefined` and the
+ * gateway's own (hop-by-hop, `host`, `content-length`) left out, a name or value Node would refuse
+ * the step's fault (the client then gets a 500 naming its file, never a request half sent).
+ */
+export function checkedHeaders (headers: unknown): Headers {
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
+    throw new Error('a headers step must return the headers, as an object')
+  }
+  const out: Headers = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue
+    if (!FIELD_NAME.test(name)) throw new Error(`${JSON.stringify(name)} is not a header name`)
+    const lower = name.toLowerCase()
+    if (HOP_BY_HOP.has(lower)) continue
+    out[lower] = Array.isArray(value) ? value.map((v) => fieldValue(name, v)) : fieldValue(name, value)
+  }
+  return out
+}
+
+/**
+ * A response step's ctx. It notes whether a body step looked at the headers: only then are they
+ * checked again, so a chain that leaves them alone pays nothing for it.
+ */
+export class ResponseStepContext implements ResponseContext {
+  #headers: HeaderMap
+  #seen = false
+  /** Whether a step may have changed the headers (they are then checked, and new). */
+  changed = false
+
+  constructor (readonly status: number, readonly request: RequestContext, headers: Headers) {
+    this.#headers = headers
+  }
+
+  get headers (): HeaderMap {
+    this.#seen = true
+    return this.#headers
+  }
+
+  /** The headers after the steps (checked, where a step may have changed them). */
+  result (): Headers {
+    return this.#headers as Headers
+  }
+
+  reject (statusCode: number, code: string, message: string, details?: unknown): never {
+    return reject(statusCode, code, message, details)
+  }
+
+  /**
+   * Runs a response chain on `body` (undefined, and its steps skipped, when the body passes
+   * untouched) and on these headers. A step that throws is named by its file in the error.
+   */
+  run (steps: readonly ResponseStep[], body: unknown, withBody: boolean): unknown {
+    let i = 0
+    try {
+      for (; i < steps.length; i++) {
+        const step = steps[i]
+        if (step.headers) {
+          this.#headers = checkedHeaders(runStep(step.run, this.#headers, this))
+          this.#seen = false
+          this.changed = true
+        } else if (withBody) {
+          body = runStep(step.run, body, this)
+          if (this.#seen) {
+            this.#headers = checkedHeaders(this.#headers)
+            this.#seen = false
+            this.changed = true
+          }
+        }
+      }
+      return body
+    } catch (err) {
+      throw failure(err, steps[i].source)
+    }
+  }
 }

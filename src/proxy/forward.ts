@@ -2,8 +2,9 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest, onRequestAbortHookHandler } from 'fastify'
 import type { Dispatcher } from 'undici'
-import type { RequestContext, ResponseContext, RoutePlan, RouteTarget } from '../engine/index.js'
-import { reject, runChain } from '../gateway/run-chain.js'
+import type { RequestContext, RoutePlan, RouteTarget } from '../engine/index.js'
+import { checkedHeaders, ResponseStepContext, runChain } from '../gateway/run-chain.js'
+import { HOP_BY_HOP } from './hop-by-hop.js'
 import { exchange, type CoreResponse, type ExchangeOptions } from './exchange.js'
 import { ClientGoneError, UpstreamBadResponseError, upstreamFailure } from './errors.js'
 import type { Upstream } from './upstreams.js'
@@ -30,14 +31,6 @@ export const stopUpstream: onRequestAbortHookHandler = (request, done) => {
   request.upstream?.abort(new ClientGoneError())
   done()
 }
-
-// Never forwarded in either direction (RFC 9110 7.6.1), plus what the proxy sets itself. `Expect`
-// too: Node has already answered a 100-continue and the gateway holds the whole body (undici
-// refuses the header, and a request it refuses as it is dispatched costs the pool a connection).
-const HOP_BY_HOP = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
-  'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect'
-])
 
 type OutgoingHeaders = Record<string, string | string[]>
 
@@ -198,13 +191,13 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
   const responseChainTimer = metrics.chainSeconds.labels(contract, 'response')
   const rewritesPath = target.url !== plan.url || steps.params.length > 0
   const rewritesQuery = steps.query.length > 0
-  const hasRequestSteps = rewritesPath || rewritesQuery || steps.body.length > 0
+  const hasRequestSteps = rewritesPath || rewritesQuery || steps.body.length > 0 || steps.headers.length > 0
   const buildPath = compilePath(target)
   // The representation a 304 confirms is the 200's: translated, its tag is marked too.
-  const translatesOk = plan.responseChain(200) !== null
+  const translatesOk = plan.responseChain(200)?.readsBody === true
   const tags = entityTags(contract)
   const exchangeOptions: ExchangeOptions = {
-    whole: (status) => plan.responseChain(status) !== null,
+    whole: (status) => plan.responseChain(status)?.readsBody === true,
     collectUpTo: COLLECT_UP_TO,
     wholeUpTo: upstream.translateLimit
   }
@@ -232,8 +225,10 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     return path + query
   }
 
-  function upstreamHeaders (request: FastifyRequest): OutgoingHeaders {
-    const headers = withoutHopByHop(request.headers, {})
+  function upstreamHeaders (request: FastifyRequest, ctx: RequestContext | null): OutgoingHeaders {
+    let headers = withoutHopByHop(request.headers, {})
+    // The client's headers as head's clients send them; then what the gateway itself says.
+    if (steps.headers.length > 0) headers = runChain(steps.headers, headers, ctx, checkedHeaders) as OutgoingHeaders
     // Each proxy adds the address it was called from. The scheme and host are the client's as a
     // trusted load balancer saw them (EVERGATE_TRUST_PROXY), else as the gateway sees them: what a
     // client claims about itself never passes (an HTTP/1.0 request may have no host at all).
@@ -278,12 +273,14 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
       requestChainTimer.observe((performance.now() - started) / 1000)
     }
 
+    // Before the exchange: a header a step got wrong is the step's fault, not the core's.
+    const headers = upstreamHeaders(request, ctx)
     // Gone while its body was read or its request steps ran: nothing to ask the core.
     if (request.clientGone) return reply.hijack()
     let res
     const sent = performance.now()
     try {
-      res = await exchange(pool, { method: target.method, path, headers: upstreamHeaders(request), body }, exchangeOptions, request)
+      res = await exchange(pool, { method: target.method, path, headers, body }, exchangeOptions, request)
     } catch (err) {
       // Nobody is left to answer, and the core did not fail: nothing to send or to log.
       if (err instanceof ClientGoneError) return reply.hijack()
@@ -292,12 +289,11 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     upstreamTimer.observe((res.headersAt - sent) / 1000)
 
     const chain = plan.responseChain(res.statusCode)
-    const headers = withoutHopByHop(res.headers, {})
-    const coreVary = joined(headers.vary)
-    headers.vary = coreVary === undefined ? vary : `${coreVary}, ${vary}`
-    headers['x-contract-version'] = contract
-    headers['x-request-id'] = request.id
-    if (reply.hasHeader('deprecation')) keepDeprecation(reply, headers)
+    let answer = withoutHopByHop(res.headers, {})
+    // An error with no body at all (a bare 401 from an auth layer) has nothing to translate: the
+    // client gets the status as every version does.
+    const bodiless = res.statusCode >= 400 && Buffer.isBuffer(res.body) && res.body.length === 0
+    const readsBody = chain?.readsBody === true && res.statusCode !== 204 && res.statusCode !== 304 && !bodiless
     try {
       reply.code(res.statusCode)
     } catch (err) {
@@ -305,34 +301,35 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
       if (!Buffer.isBuffer(res.body)) res.body.destroy()
       throw Object.assign(new UpstreamBadResponseError(upstream.name), { cause: err })
     }
-    // An error with no body at all (a bare 401 from an auth layer) has nothing to translate: the
-    // client gets the status as every version does.
-    const bodiless = res.statusCode >= 400 && Buffer.isBuffer(res.body) && res.body.length === 0
-    if (chain === null || res.statusCode === 204 || res.statusCode === 304 || bodiless) {
-      if (res.statusCode === 304 && translatesOk) describeTranslated(headers, tags)
-      return passThrough(reply, res, headers)
+    // A translated response is always collected whole (see exchangeOptions).
+    let data = readsBody ? parseCore(res.body as Buffer, upstream.name) : undefined
+    if (chain !== null) {
+      const steps = new ResponseStepContext(res.statusCode, ctx ?? requestContext(request), answer)
+      const started = performance.now()
+      try {
+        data = steps.run(chain.steps, data, readsBody)
+      } catch (err) {
+        // A headers step failed on a streamed body: nobody will read it now.
+        if (!Buffer.isBuffer(res.body)) res.body.destroy()
+        throw err
+      }
+      responseChainTimer.observe((performance.now() - started) / 1000)
+      if (steps.changed) answer = steps.result()
     }
-
-    let data: unknown
-    try {
-      // A translated response is always collected whole (see exchangeOptions).
-      data = JSON.parse(utf8(res.body as Buffer))
-    } catch (err) {
-      throw Object.assign(new UpstreamBadResponseError(upstream.name), { cause: err })
+    const coreVary = joined(answer.vary)
+    answer.vary = coreVary === undefined ? vary : `${coreVary}, ${vary}`
+    answer['x-contract-version'] = contract
+    answer['x-request-id'] = request.id
+    if (reply.hasHeader('deprecation')) keepDeprecation(reply, answer)
+    if (!readsBody) {
+      if (res.statusCode === 304 && translatesOk) describeTranslated(answer, tags)
+      return passThrough(reply, res, answer)
     }
-    const responseCtx: ResponseContext = {
-      status: res.statusCode,
-      request: ctx ?? requestContext(request),
-      reject
-    }
-    const started = performance.now()
-    data = runChain(chain, data, responseCtx)
-    responseChainTimer.observe((performance.now() - started) / 1000)
-    describeTranslated(headers, tags)
+    describeTranslated(answer, tags)
     // What the gateway sends is JSON, whatever label the core put on what it parsed.
-    const type = headers['content-type']
-    if (typeof type !== 'string' || !type.includes('json')) headers['content-type'] = 'application/json; charset=utf-8'
-    reply.headers(headers)
+    const type = answer['content-type']
+    if (typeof type !== 'string' || !type.includes('json')) answer['content-type'] = 'application/json; charset=utf-8'
+    reply.headers(answer)
     return reply.send(data)
   }
 }
@@ -348,6 +345,15 @@ function keepDeprecation (reply: FastifyReply, headers: OutgoingHeaders): void {
   const link = reply.getHeader('link')
   const coreLink = joined(headers.link)
   if (link !== undefined && coreLink !== undefined) headers.link = `${coreLink}, ${String(link)}`
+}
+
+/** A core's JSON body, or the core's fault. */
+function parseCore (body: Buffer, upstream: string): unknown {
+  try {
+    return JSON.parse(utf8(body))
+  } catch (err) {
+    throw Object.assign(new UpstreamBadResponseError(upstream), { cause: err })
+  }
 }
 
 /** The body as text, without the byte order mark some cores put before JSON. */

@@ -12,8 +12,11 @@ const route = (v: string, key: RouteKey) => {
   if (plan === undefined) throw new Error(`no ${key} in ${v}`)
   return plan
 }
-const sources = (chain: ReadonlyArray<{ source: string }> | null) => chain?.map((s) => s.source.split('/')[2]) ?? null
-const noCtx = { status: 200, request: {}, reject: () => { throw new Error('reject') } }
+type Steps = ReadonlyArray<{ source: string, headers?: boolean }>
+const sources = (chain: Steps | { steps: Steps } | null) => chain === null
+  ? null
+  : ('steps' in chain ? chain.steps : chain).map((s) => s.source.split('/')[2] + (s.headers === true ? ' (headers)' : ''))
+const noCtx = { status: 200, request: {}, headers: {}, reject: () => { throw new Error('reject') } }
 
 t.test('a route of the oldest version runs every later change', async (t) => {
   const notes = route('1.0.0', 'GET /notes')
@@ -46,7 +49,7 @@ t.test('removed routes have no target and say why; head routes keep their upstre
 
 t.test('head has no steps at all: everything streams', async (t) => {
   for (const plan of contract('3.0.0').routes) {
-    t.same(plan.request, { params: [], query: [], body: [] }, plan.route)
+    t.same(plan.request, { params: [], query: [], body: [], headers: [] }, plan.route)
     t.equal(plan.responseChain(200), null)
     t.equal(plan.responseChain(404), null)
     t.equal(plan.touchesResponse, false)
@@ -64,7 +67,7 @@ t.test('gateway errors render in each version\'s error shape', async (t) => {
 })
 
 t.test('a step may reject the response', async (t) => {
-  const [tags] = route('2.0.0', 'GET /notes/:id').responseChain(200) ?? []
+  const [tags] = route('2.0.0', 'GET /notes/:id').responseChain(200)?.steps ?? []
   t.same(tags.run({ id: 'n1', body: 'b', tags: [] }, noCtx), { id: 'n1', body: 'b' })
   t.throws(() => tags.run({ id: 'n2', body: 'b', tags: ['secret'] }, { ...noCtx, request: { params: { id: 'n2' } } }), /reject/)
 })
@@ -92,5 +95,27 @@ t.test('two routes a version merges into one keep their own steps', async (t) =>
   // The other file's route is the same path in 2.0.0, not the route this client called.
   t.same(stepsOf('GET /a'), ['a-moved-to-b.ts'])
   t.same(stepsOf('GET /b'), ['b-reshaped.ts'])
-  t.same(old.find((r) => r.route === 'GET /a')?.responseChain(200)?.[0].run({ value: 7 }, noCtx), { a: 7 })
+  t.same(old.find((r) => r.route === 'GET /a')?.responseChain(200)?.steps[0].run({ value: 7 }, noCtx), { a: 7 })
+})
+
+t.test('headers steps join the response chains of every status, after their version\'s body step', async (t) => {
+  const dir = fileURLToPath(new URL('../fixtures/bundles/headers', import.meta.url))
+  const withHeaders = buildPlans(await loadBundle({ contracts, changesDir: dir }))
+  const plan = (v: string, key: RouteKey) => withHeaders.contracts.find((c) => c.version === v)?.routes.find((r) => r.route === key)
+  const notes = plan('1.0.0', 'GET /notes')
+  t.same(sources(notes?.responseChain(200) ?? null),
+    ['bearer-tokens-and-rate-limits.ts', 'bearer-tokens-and-rate-limits.ts (headers)', 'notes-body-and-envelope.ts'])
+  t.same(sources(notes?.responseChain(404) ?? null),
+    ['bearer-tokens-and-rate-limits.ts (headers)', 'notes-body-and-envelope.ts'], 'an error runs the route\'s headers step and the error shape\'s')
+  t.same(sources(notes?.responseChain(204) ?? null), ['bearer-tokens-and-rate-limits.ts (headers)'], 'a status no body step names')
+  t.equal(notes?.responseChain(204)?.readsBody, false)
+  t.equal(notes?.responseChain(200)?.readsBody, true)
+  t.same(sources(notes?.request.headers ?? null), ['bearer-tokens-and-rate-limits.ts'])
+  t.same(sources(plan('1.0.0', 'POST /notes')?.request.headers ?? null),
+    ['notes-body-and-envelope.ts', 'bearer-tokens-and-rate-limits.ts'], 'request headers oldest first')
+
+  const stats = plan('2.0.0', 'GET /stats')
+  t.same(sources(stats?.responseChain(200) ?? null), ['bearer-tokens-and-rate-limits.ts (headers)'])
+  t.equal(stats?.responseChain(200)?.readsBody, false, 'the body is not read')
+  t.equal(stats?.touchesResponse, false, 'and asked for as the client asked (any encoding)')
 })

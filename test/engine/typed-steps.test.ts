@@ -24,7 +24,13 @@ t.test('steps are typed from the contracts on either side', async (t) => {
       // @ts-expect-error a move must land on a route the newer contract has
       move('GET /notes', 'GET /elsewhere'),
       // @ts-expect-error only routes of the newer contract can be added
-      add('GET /legacy')
+      add('GET /legacy'),
+      route('GET /notes', {
+        // @ts-expect-error a header value is a string (or strings), not a number
+        request: { headers: (headers) => ({ ...headers, 'x-count': 1 }) },
+        // @ts-expect-error a headers step returns the headers
+        response: { headers: () => 'x-count: 1' }
+      })
     ]
   })
   t.ok(isVersionChange(change), 'the runtime object is still built')

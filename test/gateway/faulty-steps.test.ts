@@ -22,6 +22,33 @@ t.test('steps that misbehave at request time', async (t) => {
     await healthy()
   })
 
+  t.test('headers a step sets that Node could not send fail this request only, never half sent', async (t) => {
+    for (const fault of ['response-header-value', 'response-header-number', 'request-header-name', 'request-headers-not-object']) {
+      const res = await call(url, `/notes?fault=${fault}`, { version: '2.0.0' })
+      t.equal(res.status, 500, fault)
+      t.match(res.json, { error: { code: 'EVG_ERR_ADAPTER_FAILED' } }, fault)
+      t.notOk('set-cookie' in res.headers, 'no header smuggled')
+    }
+    await healthy()
+  })
+
+  t.test('a headers step that fails on a streamed body stops the core sending it', async (t) => {
+    const res = await call(url, '/stats', { version: '2.0.0' })
+    t.equal(res.status, 500)
+    t.match(res.json, { error: { code: 'EVG_ERR_ADAPTER_FAILED' } })
+    await notes.hungUp() // the core's endless body: it never ends unless the gateway hangs up
+    await healthy()
+  })
+
+  t.test('the headers that frame a message stay the gateway\'s', async (t) => {
+    const res = await call(url, '/notes?fault=framing-headers', { version: '2.0.0' })
+    t.equal(res.status, 200)
+    t.same(res.json, { items: [{ id: 'n1', body: 'first' }, { id: 'n2', body: 'hidden' }] })
+    t.equal(res.headers['content-length'], String(Buffer.byteLength(res.text)))
+    t.notOk('transfer-encoding' in res.headers)
+    t.equal(res.headers.connection, 'keep-alive')
+  })
+
   t.test('reject() with a status that is not an error is the step\'s fault', async (t) => {
     const res = await call(url, '/notes?fault=reject-200', { version: '2.0.0' })
     t.equal(res.status, 500)

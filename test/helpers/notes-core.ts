@@ -1,3 +1,5 @@
+import { once } from 'node:events'
+import { PassThrough } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { urlOf } from './gateway.js'
 
@@ -36,7 +38,16 @@ export async function startNotesCore (t: { teardown (fn: () => unknown): void })
     const input = JSON.parse(request.body as string) as { body: string, tags: string[] }
     return reply.code(201).send({ id: 'n3', ...input })
   })
+  // A body that never ends (no length, one chunk): it stops only when the gateway hangs up, and
+  // `hungUp` says when that happened.
+  let hungUp: Promise<unknown> = Promise.resolve()
+  core.get('/stats', async (_request, reply) => {
+    hungUp = once(reply.raw, 'close')
+    const body = new PassThrough()
+    body.write('{"count":')
+    return reply.type('application/json').send(body)
+  })
   await core.listen({ port: 0, host: '127.0.0.1' })
   t.teardown(() => core.close())
-  return { core, url: urlOf(core), seen }
+  return { core, url: urlOf(core), seen, hungUp: () => hungUp }
 }
