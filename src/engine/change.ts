@@ -76,8 +76,9 @@ export interface RouteSteps<F, T> {
     ) => StaticOf<ResponsesOf<F>[S]>
   } & {
     /**
-     * The headers of every answer of this route, whatever its status, down. Unlike a body step
-     * it does not make the gateway read the body: a route whose only steps are these streams.
+     * The headers of every answer the core gives on this route, whatever its status, down (the
+     * gateway's own errors run the `errors` steps only). Unlike a body step it does not make the
+     * gateway read the body: a route whose only steps are these streams.
      */
     headers?: (headers: HeaderMap, ctx: ResponseContext) => HeaderMap
   }
@@ -103,10 +104,10 @@ export interface RouteChange {
 export interface ChangeRoutes<F extends Contract, T extends Contract> {
   /** A route that keeps its method and path but changed shape. */
   route<K extends keyof F['routes'] & keyof T['routes'] & RouteKey> (
-    key: K, steps: RouteSteps<F['routes'][K], T['routes'][K]>): RouteChange
+    key: K, steps: NoInfer<RouteSteps<F['routes'][K], T['routes'][K]>>): RouteChange
   /** A route that moved: older clients call `from`, the newer contract serves `to`. */
   move<K extends keyof F['routes'] & RouteKey, N extends keyof T['routes'] & RouteKey> (
-    from: K, to: N, steps?: RouteSteps<F['routes'][K], T['routes'][N]>): RouteChange
+    from: K, to: N, steps?: NoInfer<RouteSteps<F['routes'][K], T['routes'][N]>>): RouteChange
   /** A route the older contract lacks: older clients get a 404, as they always did. */
   add<N extends keyof T['routes'] & RouteKey> (key: N): RouteChange
   /** A route the newer contract dropped: older clients get a 410 with this message. */

@@ -7,6 +7,7 @@ import {
   PathParamTooLongError, RequestTimeoutError, RouteNotFoundError, StepRejection, UnsupportedMediaTypeError
 } from './errors.js'
 import { checkedHeaders } from './run-chain.js'
+import { keepDeprecation } from '../proxy/forward.js'
 import type { ClientVersion } from '../resolve/version-resolver.js'
 
 declare module 'fastify' {
@@ -107,7 +108,9 @@ async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions
       appVersion: client.appVersion,
       platform: client.platform
     })
-    // The steps' headers first: what the gateway says of itself has the last word.
+    // What the gateway says of itself has the last word: set after the steps' headers, or kept.
+    if (reply.hasHeader('deprecation')) keepDeprecation(reply, headers)
+    delete headers['x-contract-version']
     reply.headers(headers)
     if (client.contract !== null) reply.header('x-contract-version', client.contract)
     return reply

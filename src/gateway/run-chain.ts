@@ -61,7 +61,8 @@ export function checkedHeaders (headers: unknown): Headers {
     if (!FIELD_NAME.test(name)) throw new Error(`${JSON.stringify(name)} is not a header name`)
     const lower = name.toLowerCase()
     if (HOP_BY_HOP.has(lower)) continue
-    out[lower] = Array.isArray(value) ? value.map((v) => fieldValue(name, v)) : fieldValue(name, value)
+    // Array.from, not map: a hole in the array is a value too (undefined), and refused.
+    out[lower] = Array.isArray(value) ? Array.from(value, (v: unknown) => fieldValue(name, v)) : fieldValue(name, value)
   }
   return out
 }

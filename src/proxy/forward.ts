@@ -336,10 +336,10 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
 
 /**
  * A deprecated client's Deprecation, Sunset and Link (set by the release policy before the core
- * was asked) are about its app version and outlive the core's headers of the same names; a core's
- * links (pagination, say) are kept before the gateway's.
+ * was asked) are about its app version and outlive the core's headers of the same names, and
+ * those steps set; a core's links (pagination, say) are kept before the gateway's.
  */
-function keepDeprecation (reply: FastifyReply, headers: OutgoingHeaders): void {
+export function keepDeprecation (reply: FastifyReply, headers: OutgoingHeaders): void {
   delete headers.deprecation
   if (reply.hasHeader('sunset')) delete headers.sunset
   const link = reply.getHeader('link')

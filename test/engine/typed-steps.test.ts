@@ -35,6 +35,24 @@ t.test('steps are typed from the contracts on either side', async (t) => {
   })
   t.ok(isVersionChange(change), 'the runtime object is still built')
 
+  const inline = defineChange(v2, head, {
+    description: 'headers steps written inline, their parameters typed from the API',
+    routes: ({ route, move }) => [
+      route('GET /notes', {
+        request: { headers: (headers) => ({ ...headers, authorization: headers['x-token'] }) },
+        response: {
+          headers: (headers) => headers,
+          200: ({ items }, ctx) => {
+            ctx.headers['x-count'] = String(items.length)
+            return { items: items.map(({ id, body }) => ({ id, body })) }
+          }
+        }
+      }),
+      move('GET /notes/:id', 'GET /notes/:id', { response: { headers: (headers, ctx) => ({ ...headers, 'x-status': String(ctx.status) }) } })
+    ]
+  })
+  t.ok(isVersionChange(inline))
+
   const errors = defineChange(v1, v2, {
     description: 'typed errors',
     // @ts-expect-error 1.0.0's error shape is { msg }, not { message }

@@ -23,7 +23,7 @@ t.test('steps that misbehave at request time', async (t) => {
   })
 
   t.test('headers a step sets that Node could not send fail this request only, never half sent', async (t) => {
-    for (const fault of ['response-header-value', 'response-header-number', 'request-header-name', 'request-headers-not-object']) {
+    for (const fault of ['response-header-value', 'response-header-number', 'response-header-sparse', 'request-header-name', 'request-headers-not-object']) {
       const res = await call(url, `/notes?fault=${fault}`, { version: '2.0.0' })
       t.equal(res.status, 500, fault)
       t.match(res.json, { error: { code: 'EVG_ERR_ADAPTER_FAILED' } }, fault)

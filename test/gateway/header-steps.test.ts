@@ -1,6 +1,7 @@
 import Fastify from 'fastify'
 import t from 'tap'
-import { call, startGateway, urlOf } from '../helpers/gateway.js'
+import { call, startGateway, startReleaseDemo, urlOf } from '../helpers/gateway.js'
+import { pgSchema } from '../helpers/database.js'
 import bundle from '../fixtures/bundles/headers/index.js'
 
 // Changes that move values between headers, and between headers and bodies: a token header
@@ -100,5 +101,26 @@ t.test('header steps', async (t) => {
     t.same(own.json, { msg: 'No route GET /nowhere' })
     t.equal(own.headers['x-error-code'], 'EVG_ERR_ROUTE_NOT_FOUND', 'on the gateway\'s own errors too')
     t.equal(own.headers['x-evergate-error-code'], 'EVG_ERR_ROUTE_NOT_FOUND')
+  })
+
+  t.test('a deprecated app keeps the policy\'s Deprecation, Sunset and Link whatever a step adds', async (t) => {
+    const env = { ...await pgSchema(t), EVERGATE_UPSTREAMS: `stats=${core.url}` }
+    const release = await startReleaseDemo(t, env, core.url, bundle)
+    const rule = await release.asAdmin('/rules', {
+      method: 'POST',
+      json: { range: '<2.0.0', status: 'deprecated', sunset_date: '2099-01-01', upgrade_url: 'https://notes.example/update' }
+    })
+    t.equal(rule.status, 201)
+    const policyLinks = '<https://notes.example/update>; rel="deprecation", <https://notes.example/update>; rel="sunset"'
+    const answers = {
+      'the core\'s 404': await call(release.url, '/note/n9', { version: '1.0.0' }),
+      'the gateway\'s own 400': await call(release.url, '/notes', { method: 'POST', version: '1.0.0', json: { words: 'no text' } })
+    }
+    for (const [what, res] of Object.entries(answers)) {
+      t.equal(res.headers['x-error-code'] === undefined, false, `${what}: the errors step ran`)
+      t.equal(res.headers.link, `<https://notes.example/errors>; rel="help", ${policyLinks}`, `${what}: the step's link, then the policy's`)
+      t.match(res.headers.deprecation, /^@\d+$/, what)
+      t.equal(res.headers.sunset, 'Thu, 01 Jan 2099 00:00:00 GMT', what)
+    }
   })
 })

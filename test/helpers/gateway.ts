@@ -88,12 +88,12 @@ export async function rawHttp (base: string, bytes: string): Promise<string> {
 
 export const ADMIN_TOKEN = 'test-admin-token'
 
-/** The demo with release management on (give it a database env) and its admin API. */
-export async function startReleaseDemo (t: Teardown, env: Record<string, string>, core?: string) {
+/** The demo (or `source`) with release management on (give it a database env) and its admin API. */
+export async function startReleaseDemo (t: Teardown, env: Record<string, string>, core?: string, source: BundleSource = bundle) {
   const coreUrl = core ?? (await startCore(t)).url
   const metrics = createMetrics()
   const config = loadConfig({ CORE_URL: coreUrl, LOG_LEVEL: 'silent', EVERGATE_USAGE_FLUSH_MS: '60000', ...env })
-  const app = await buildApp({ config, bundle, logger: false, metrics })
+  const app = await buildApp({ config, bundle: source, logger: false, metrics })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const admin = await buildAdmin({ release: app.release, metrics, token: ADMIN_TOKEN })
   await admin.listen({ port: 0, host: '127.0.0.1' })
