@@ -171,13 +171,12 @@ function responseChains (newestFirst: readonly Layer[]): Pick<RoutePlan, 'respon
   const statuses = new Set<number>()
   for (const layer of newestFirst) for (const status of layer.routeSteps.keys()) statuses.add(status)
 
-  // `status` null: an error status no step names; 'other': a success no step names.
-  const chainFor = (status: number | null | 'other'): ResponseChain | null => {
+  /** The chain where `bodyStep` picks each version's step on the body, if any. */
+  const chainFor = (bodyStep: (layer: Layer) => PlannedStep | null): ResponseChain | null => {
     const steps: ResponseStep[] = []
     for (const layer of newestFirst) {
       // Within one version, the body step first: the headers step has the last word on headers.
-      const body = (typeof status === 'number' ? layer.routeSteps.get(status) : undefined) ??
-        ((status === null || (typeof status === 'number' && status >= 400)) ? layer.errors : null)
+      const body = bodyStep(layer)
       if (body !== null) steps.push({ ...body, headers: false })
       if (layer.headers !== null) steps.push({ ...layer.headers, headers: true })
     }
@@ -185,9 +184,12 @@ function responseChains (newestFirst: readonly Layer[]): Pick<RoutePlan, 'respon
   }
 
   const byStatus = new Map<number, ResponseChain | null>()
-  for (const status of statuses) byStatus.set(status, chainFor(status))
-  const errorChain = chainFor(null)
-  const otherChain = chainFor('other')
+  for (const status of statuses) {
+    byStatus.set(status, chainFor((layer) => layer.routeSteps.get(status) ?? (status >= 400 ? layer.errors : null)))
+  }
+  // An error status no step names takes the error-shape steps; a success no step names, none.
+  const errorChain = chainFor((layer) => layer.errors)
+  const otherChain = chainFor(() => null)
   return {
     touchesResponse: [...byStatus.values(), errorChain].some((chain) => chain?.readsBody === true),
     responseChain (status) {

@@ -74,8 +74,6 @@ export function checkedHeaders (headers: unknown): Headers {
 export class ResponseStepContext implements ResponseContext {
   #headers: HeaderMap
   #seen = false
-  /** Whether a step may have changed the headers (they are then checked, and new). */
-  changed = false
 
   constructor (readonly status: number, readonly request: RequestContext, headers: Headers) {
     this.#headers = headers
@@ -86,7 +84,7 @@ export class ResponseStepContext implements ResponseContext {
     return this.#headers
   }
 
-  /** The headers after the steps (checked, where a step may have changed them). */
+  /** The headers after the steps: those given, unless a step may have changed them (then checked, and new). */
   result (): Headers {
     return this.#headers as Headers
   }
@@ -107,13 +105,11 @@ export class ResponseStepContext implements ResponseContext {
         if (step.headers) {
           this.#headers = checkedHeaders(runStep(step.run, this.#headers, this))
           this.#seen = false
-          this.changed = true
         } else if (withBody) {
           body = runStep(step.run, body, this)
           if (this.#seen) {
             this.#headers = checkedHeaders(this.#headers)
             this.#seen = false
-            this.changed = true
           }
         }
       }

@@ -314,7 +314,7 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
         throw err
       }
       responseChainTimer.observe((performance.now() - started) / 1000)
-      if (steps.changed) answer = steps.result()
+      answer = steps.result()
     }
     const coreVary = joined(answer.vary)
     answer.vary = coreVary === undefined ? vary : `${coreVary}, ${vary}`
