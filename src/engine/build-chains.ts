@@ -13,6 +13,8 @@ export type Chain = readonly PlannedStep[]
 /** A step of a response chain: on the body, or on the headers (`headers: true`). */
 export interface ResponseStep extends PlannedStep {
   readonly headers: boolean
+  /** The status of the response the step is given: its newer contract's (`ctx.status`). */
+  readonly status: number
 }
 
 /** What a response with one status runs, newest change first. */
@@ -20,6 +22,8 @@ export interface ResponseChain {
   readonly steps: readonly ResponseStep[]
   /** Whether a step needs the body, parsed: if not, the body passes untouched. */
   readonly readsBody: boolean
+  /** The status the client gets: the core's, unless a change gave older clients another. */
+  readonly status: number
 }
 
 export interface RouteTarget {
@@ -68,7 +72,10 @@ export interface Plans {
 
 /** One version's contribution to a route's chains. */
 interface Layer {
+  /** Body steps by the newer contract's status. */
   readonly routeSteps: ReadonlyMap<number, PlannedStep>
+  /** The newer contract's status -> the older one's, where they differ. */
+  readonly statuses: ReadonlyMap<number, number>
   readonly errors: PlannedStep | null
   readonly headers: PlannedStep | null
 }
@@ -129,6 +136,7 @@ function planRoute (contract: Contract, key: RouteKey, later: ReadonlyArray<read
   for (const versionChanges of later) {
     const errors = versionErrors(versionChanges)
     const routeSteps = new Map<number, PlannedStep>()
+    const statuses = new Map<number, number>()
     let headers: PlannedStep | null = null
     // Every change of a version is about the contract just before it: the route as the client of
     // that contract calls it, even after one of them moved it (loadBundle lets one change claim it).
@@ -141,11 +149,12 @@ function planRoute (contract: Contract, key: RouteKey, later: ReadonlyArray<read
         if (run !== undefined) request[part].push({ run, source: file })
       }
       for (const [status, run] of rc.response) routeSteps.set(status, { run, source: file })
+      for (const [status, older] of rc.statuses) statuses.set(status, older)
       if (rc.responseHeaders !== null) headers = { run: rc.responseHeaders, source: file }
       if (rc.kind === 'remove') goneMessage = rc.message ?? 'This endpoint is no longer available'
       current = rc.to
     }
-    layers.push({ routeSteps, errors, headers })
+    layers.push({ routeSteps, statuses, errors, headers })
     if (current === null) break
   }
 
@@ -166,36 +175,48 @@ function planRoute (contract: Contract, key: RouteKey, later: ReadonlyArray<read
   }
 }
 
-/** Precomputes, per status, the steps a response runs; the lookup per response is one Map get. */
+/**
+ * Precomputes, per status the core may answer, the steps a response runs and the status the client
+ * gets; the lookup per response is one Map get. A change that gives older clients another status
+ * hands the response on under that one: older versions' steps for it apply from there.
+ */
 function responseChains (newestFirst: readonly Layer[]): Pick<RoutePlan, 'responseChain' | 'touchesResponse'> {
   const statuses = new Set<number>()
-  for (const layer of newestFirst) for (const status of layer.routeSteps.keys()) statuses.add(status)
+  for (const layer of newestFirst) {
+    for (const status of layer.routeSteps.keys()) statuses.add(status)
+    for (const status of layer.statuses.keys()) statuses.add(status)
+  }
 
-  /** The chain where `bodyStep` picks each version's step on the body, if any. */
-  const chainFor = (bodyStep: (layer: Layer) => PlannedStep | null): ResponseChain | null => {
+  /** What a response the core answers with `start` runs, and the status its client gets. */
+  const chainFor = (start: number): ResponseChain | null => {
     const steps: ResponseStep[] = []
+    let status = start
     for (const layer of newestFirst) {
       // Within one version, the body step first: the headers step has the last word on headers.
-      const body = bodyStep(layer)
-      if (body !== null) steps.push({ ...body, headers: false })
-      if (layer.headers !== null) steps.push({ ...layer.headers, headers: true })
+      // An error status no step names takes the version's error-shape step.
+      const body = layer.routeSteps.get(status) ?? (status >= 400 ? layer.errors : null)
+      if (body !== null) steps.push({ ...body, headers: false, status })
+      if (layer.headers !== null) steps.push({ ...layer.headers, headers: true, status })
+      status = layer.statuses.get(status) ?? status
     }
-    return steps.length === 0 ? null : { steps, readsBody: steps.some((s) => !s.headers) }
+    if (steps.length === 0 && status === start) return null
+    return { steps, readsBody: steps.some((s) => !s.headers), status }
   }
 
-  const byStatus = new Map<number, ResponseChain | null>()
-  for (const status of statuses) {
-    byStatus.set(status, chainFor((layer) => layer.routeSteps.get(status) ?? (status >= 400 ? layer.errors : null)))
-  }
-  // An error status no step names takes the error-shape steps; a success no step names, none.
-  const errorChain = chainFor((layer) => layer.errors)
-  const otherChain = chainFor(() => null)
+  // By the core's status: those a change names, at boot; any other when the core first answers
+  // it. A status has three digits, so this holds at most 900.
+  const chains = new Map<number, ResponseChain | null>()
+  for (const start of statuses) chains.set(start, chainFor(start))
   return {
-    touchesResponse: [...byStatus.values(), errorChain].some((chain) => chain?.readsBody === true),
+    touchesResponse: [...chains.values()].some((chain) => chain?.readsBody === true) ||
+      newestFirst.some((layer) => layer.errors !== null),
     responseChain (status) {
-      const chain = byStatus.get(status)
-      if (chain !== undefined) return chain
-      return status >= 400 ? errorChain : otherChain
+      let chain = chains.get(status)
+      if (chain === undefined) {
+        chain = chainFor(status)
+        chains.set(status, chain)
+      }
+      return chain
     }
   }
 }

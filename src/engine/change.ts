@@ -58,7 +58,25 @@ export function runStep (step: Step, value: unknown, ctx: unknown): unknown {
 type StaticOf<S> = S extends TSchema ? Static<S> : undefined
 type PartOf<R, P extends keyof RouteContract> = R extends { [K in P]: infer S } ? StaticOf<S> : undefined
 type ResponsesOf<R> = R extends { responses: infer X } ? X : Record<never, never>
-type SharedStatus<F, T> = Extract<keyof ResponsesOf<F>, keyof ResponsesOf<T>>
+type BodyOf<R, S> = S extends keyof ResponsesOf<R> ? StaticOf<ResponsesOf<R>[S]> : never
+
+/** A response step that keeps the status: the newer contract's body for `S` down to the older one's. */
+type SameStatus<F, T, S> = S extends keyof ResponsesOf<F>
+  ? (body: BodyOf<T, S>, ctx: ResponseContext) => BodyOf<F, S>
+  : never
+
+/**
+ * The newer contract's status `S` is another status for older clients (201 where they expect
+ * 200, 204 where they expect 200 with a body): one of the older contract's, with the step from
+ * one body to the other. Without `body`, the body passes untouched. A 204 has no body: a step from
+ * one is given `undefined`, and what a step to one returns is not sent.
+ */
+type Renumbered<F, T, S> = {
+  [N in keyof ResponsesOf<F>]: {
+    status: N
+    body?: (body: BodyOf<T, S>, ctx: ResponseContext) => BodyOf<F, N>
+  }
+}[keyof ResponsesOf<F>]
 
 /** How one route changed: request steps go up (old -> new), response steps go down (new -> old). */
 export interface RouteSteps<F, T> {
@@ -69,11 +87,9 @@ export interface RouteSteps<F, T> {
     /** The headers going to the core (the client's, without hop-by-hop ones), up. */
     headers?: (headers: HeaderMap, ctx: RequestContext) => HeaderMap
   }
+  /** By the newer contract's status: a body step, or the status older clients get instead. */
   response?: {
-    [S in SharedStatus<F, T>]?: (
-      body: StaticOf<ResponsesOf<T>[S]>,
-      ctx: ResponseContext
-    ) => StaticOf<ResponsesOf<F>[S]>
+    [S in keyof ResponsesOf<T>]?: SameStatus<F, T, S> | Renumbered<F, T, S>
   } & {
     /**
      * The headers of every answer the core gives on this route, whatever its status, down (the
@@ -94,7 +110,10 @@ export interface RouteChange {
   /** The route in the newer contract (null for `remove`). */
   readonly to: RouteKey | null
   readonly request: { params?: Step, query?: Step, body?: Step, headers?: Step }
+  /** Body steps by the newer contract's status. */
   readonly response: ReadonlyMap<number, Step>
+  /** The newer contract's status -> the one older clients get instead (see `Renumbered`). */
+  readonly statuses: ReadonlyMap<number, number>
   /** The step on the headers of every response of the route. */
   readonly responseHeaders: Step | null
   /** For `remove`: what the older clients are told. */
@@ -140,16 +159,28 @@ export function isVersionChange (value: unknown): value is VersionChange {
 function routeChange (kind: RouteChangeKind, from: RouteKey | null, to: RouteKey | null,
   steps: RouteSteps<unknown, unknown> = {}, message?: string): RouteChange {
   const response = new Map<number, Step>()
+  const statuses = new Map<number, number>()
   const { headers: responseHeaders, ...byStatus } = steps.response ?? {}
-  for (const [status, step] of Object.entries(byStatus)) {
-    if (step !== undefined) response.set(Number(status), step as Step)
+  for (const [key, entry] of Object.entries(byStatus) as Array<[string, unknown]>) {
+    if (entry === undefined) continue
+    const status = Number(key)
+    if (typeof entry === 'function') {
+      response.set(status, entry as Step)
+      continue
+    }
+    const { status: older, body } = (entry ?? {}) as { status?: unknown, body?: unknown }
+    if (!Number.isInteger(older) || (body !== undefined && typeof body !== 'function')) {
+      throw new TypeError(`${String(from ?? to)} response ${key}: a step, or { status, body } for a status older clients get instead`)
+    }
+    statuses.set(status, older as number)
+    if (body !== undefined) response.set(status, body as Step)
   }
   const request: RouteChange['request'] = {}
   for (const part of ['params', 'query', 'body', 'headers'] as const) {
     const step = steps.request?.[part]
     if (step !== undefined) request[part] = step as Step
   }
-  return Object.freeze({ kind, from, to, request, response, responseHeaders: (responseHeaders as Step | undefined) ?? null, message })
+  return Object.freeze({ kind, from, to, request, response, statuses, responseHeaders: (responseHeaders as Step | undefined) ?? null, message })
 }
 
 const builder: ChangeRoutes<Contract, Contract> = {

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
 import semver from 'semver'
-import { isVersionChange, type VersionChange } from './change.js'
+import { isVersionChange, type RouteChange, type VersionChange } from './change.js'
 import type { Contract, HeadContract, RouteKey } from './contract.js'
 import { BundleChangeError, BundleContractError } from './errors.js'
 
@@ -130,6 +130,25 @@ function synchronous (file: string, what: string, step: unknown): void {
   }
 }
 
+/**
+ * The status an older client gets is one its contract declares: the newer one's, or the one a
+ * change renumbers it to.
+ */
+function checkStatuses (rc: RouteChange, older: Contract, file: string): void {
+  const from = rc.from as RouteKey
+  const declared = older.routes[from].responses
+  for (const status of rc.response.keys()) {
+    if (!rc.statuses.has(status) && declared[status] === undefined) {
+      throw new BundleChangeError(file, `route ${from} has a response step for ${status}, which contract ${older.version} does not declare: if its clients get another status, say which with { status, body }`)
+    }
+  }
+  for (const [status, answered] of rc.statuses) {
+    if (declared[answered] === undefined) {
+      throw new BundleChangeError(file, `route ${from} gets ${status} as ${answered}, which contract ${older.version} does not declare`)
+    }
+  }
+}
+
 /** Checks that the changes of one version account for every difference between two contracts. */
 function validateStep (older: Contract, newer: Contract, changes: readonly LoadedChange[]): void {
   const where = `versions/${newer.version}`
@@ -162,13 +181,14 @@ function validateStep (older: Contract, newer: Contract, changes: readonly Loade
         if (rc.kind === 'add' && older.routes[rc.to] !== undefined) {
           throw new BundleChangeError(file, `route ${rc.to} is added, but contract ${older.version} already has it`)
         }
-        for (const status of rc.response.keys()) {
+        for (const status of [...rc.response.keys(), ...rc.statuses.keys()]) {
           if (target.responses[status] === undefined) {
             throw new BundleChangeError(file, `route ${rc.to} has a response step for ${status}, which contract ${newer.version} does not declare`)
           }
         }
         claimedTo.add(rc.to)
       }
+      if (rc.from !== null && rc.to !== null) checkStatuses(rc, older, file)
     }
   }
   for (const key of Object.keys(older.routes) as RouteKey[]) {

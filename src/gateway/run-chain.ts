@@ -75,7 +75,11 @@ export class ResponseStepContext implements ResponseContext {
   #headers: HeaderMap
   #seen = false
 
-  constructor (readonly status: number, readonly request: RequestContext, headers: Headers) {
+  /** The status of the response the running step is given: its newer contract's. */
+  status: number
+
+  constructor (status: number, readonly request: RequestContext, headers: Headers) {
+    this.status = status
     this.#headers = headers
   }
 
@@ -102,6 +106,7 @@ export class ResponseStepContext implements ResponseContext {
     try {
       for (; i < steps.length; i++) {
         const step = steps[i]
+        this.status = step.status
         if (step.headers) {
           this.#headers = checkedHeaders(runStep(step.run, this.#headers, this))
           this.#seen = false

@@ -289,20 +289,23 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     upstreamTimer.observe((res.headersAt - sent) / 1000)
 
     const chain = plan.responseChain(res.statusCode)
+    // The status the client's version answers with: the core's, unless a change renumbered it.
+    const status = chain === null ? res.statusCode : chain.status
     let answer = withoutHopByHop(res.headers, {})
-    // An error with no body at all (a bare 401 from an auth layer) has nothing to translate: the
-    // client gets the status as every version does.
+    // Nothing to translate in a 304 (it confirms a body the client holds) or in an error with no
+    // body at all (a bare 401 from an auth layer): the client gets the status as every version does.
     const bodiless = res.statusCode >= 400 && Buffer.isBuffer(res.body) && res.body.length === 0
-    const readsBody = chain?.readsBody === true && res.statusCode !== 204 && res.statusCode !== 304 && !bodiless
+    const readsBody = chain?.readsBody === true && res.statusCode !== 304 && !bodiless
     try {
-      reply.code(res.statusCode)
+      reply.code(status)
     } catch (err) {
       // A status Node cannot send (600 and up): nobody will read a streamed body, so end it here.
       if (!Buffer.isBuffer(res.body)) res.body.destroy()
       throw Object.assign(new UpstreamBadResponseError(upstream.name), { cause: err })
     }
-    // A translated response is always collected whole (see exchangeOptions).
-    let data = readsBody ? parseCore(res.body as Buffer, upstream.name) : undefined
+    // A translated response is always collected whole (see exchangeOptions). A 204 has none: its
+    // steps are given undefined.
+    let data = readsBody && res.statusCode !== 204 ? parseCore(res.body as Buffer, upstream.name) : undefined
     if (chain !== null) {
       const steps = new ResponseStepContext(res.statusCode, ctx ?? requestContext(request), answer)
       const started = performance.now()
@@ -326,6 +329,11 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
       return passThrough(reply, res, answer)
     }
     describeTranslated(answer, tags)
+    // No body: a step to a 204 (Fastify sends none with it) or one that returned nothing.
+    if (data === undefined || status === 204) {
+      delete answer['content-type']
+      return reply.headers(answer).send()
+    }
     // What the gateway sends is JSON, whatever label the core put on what it parsed.
     const type = answer['content-type']
     if (typeof type !== 'string' || !type.includes('json')) answer['content-type'] = 'application/json; charset=utf-8'

@@ -119,3 +119,25 @@ t.test('headers steps join the response chains of every status, after their vers
   t.equal(stats?.responseChain(200)?.readsBody, false, 'the body is not read')
   t.equal(stats?.touchesResponse, false, 'and asked for as the client asked (any encoding)')
 })
+
+t.test('a status renumbered for older clients hands the response on under the new one', async (t) => {
+  const { default: bundle } = await import('../fixtures/bundles/statuses/index.js')
+  const withStatuses = buildPlans(await loadBundle(bundle))
+  const plan = (v: string, key: RouteKey) => withStatuses.contracts.find((c) => c.version === v)?.routes.find((r) => r.route === key)
+  const created = (v: string) => plan(v, 'POST /notes')?.responseChain(201) ?? null
+  t.same({ ...created('2.0.0'), steps: sources(created('2.0.0')) }, { steps: [], readsBody: false, status: 200 },
+    'no step, the body untouched, another status')
+  t.same(sources(created('1.0.0')), ['note-text-is-body.ts', 'note-text-is-body.ts (headers)'], '2.0.0\'s steps for 200')
+  t.same(created('1.0.0')?.steps.map((s) => s.status), [200, 200], 'each step is given the status as its newer contract has it')
+  t.equal(created('1.0.0')?.status, 200)
+  t.equal(created('3.0.0'), null, 'head runs nothing')
+  t.equal(plan('2.0.0', 'POST /notes')?.responseChain(200), null, 'the route\'s 200 is not head\'s 201: nothing to do')
+
+  const deleted = plan('2.0.0', 'DELETE /notes/:id')
+  t.same(deleted?.responseChain(204)?.status, 200)
+  t.equal(deleted?.responseChain(204)?.readsBody, true, 'a step makes the body')
+  t.equal(deleted?.responseChain(404), null, 'a status no change names keeps its own')
+  t.equal(deleted?.responseChain(404), deleted?.responseChain(404), 'and is worked out once')
+  t.ok(deleted?.touchesResponse)
+  t.equal(plan('2.0.0', 'POST /notes/:id/archive')?.responseChain(200)?.status, 204)
+})

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { Type, type TSchema } from '@sinclair/typebox'
-import { defineContract, deriveContract, loadBundle } from '../../src/engine/index.js'
+import { defineChange, defineContract, deriveContract, loadBundle } from '../../src/engine/index.js'
 import { contracts, head, v1, v2 } from '../fixtures/contracts.js'
 
 const dir = (name: string) => fileURLToPath(new URL(`../fixtures/bundles/${name}`, import.meta.url))
@@ -59,4 +59,25 @@ t.test('an error shape is its schema, not the words about it', async (t) => {
     'a description or a title reworded needs no errors step')
   await t.rejects(pair(Type.Object({ description: Type.String() }), Type.Object({ detail: Type.String() })),
     { message: /the error shape of 1\.0\.0 is not 2\.0\.0's/ }, 'a property called "description" is shape')
+})
+
+t.test('a status older clients get instead is one their contract declares', async (t) => {
+  const statuses = await import('../fixtures/bundles/statuses/contracts.js')
+  const loadStatuses = (name: string) => loadBundle({ contracts: [statuses.v2, statuses.head], changesDir: dir(name) })
+  await t.rejects(loadStatuses('status-undeclared'), {
+    code: 'EVG_ERR_BUNDLE_CHANGE',
+    message: /status-undeclared\/3\.0\.0\/x\.ts: route POST \/notes gets 201 as 202, which contract 2\.0\.0 does not declare/
+  })
+  await t.rejects(loadStatuses('status-step-undeclared'), {
+    code: 'EVG_ERR_BUNDLE_CHANGE',
+    message: /status-step-undeclared\/3\.0\.0\/x\.ts: route POST \/notes has a response step for 201, which contract 2\.0\.0 does not declare: if its clients get another status, say which with \{ status, body \}/
+  })
+  t.throws(() => defineChange(statuses.v2, statuses.head, {
+    description: 'x',
+    routes: ({ route }) => [route('POST /notes', { response: { 201: { status: 'ok' } } as never })]
+  }), { name: 'TypeError', message: 'POST /notes response 201: a step, or { status, body } for a status older clients get instead' })
+  t.throws(() => defineChange(statuses.v2, statuses.head, {
+    description: 'x',
+    routes: ({ route }) => [route('POST /notes', { response: { 201: { status: 200, body: 'x' } } as never })]
+  }), { name: 'TypeError' }, 'a body that is not a step')
 })

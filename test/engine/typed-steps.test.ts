@@ -1,6 +1,7 @@
 import t from 'tap'
 import { defineChange, isVersionChange } from '../../src/engine/index.js'
 import { head, v1, v2 } from '../fixtures/contracts.js'
+import * as statuses from '../fixtures/bundles/statuses/contracts.js'
 
 // Each `@ts-expect-error` below is a mistake the compiler must catch: `npm test` type-checks
 // first, and an expected error that does not happen fails the type-check.
@@ -59,4 +60,22 @@ t.test('steps are typed from the contracts on either side', async (t) => {
     errors: (body) => ({ message: body.error.message })
   })
   t.ok(isVersionChange(errors))
+})
+
+t.test('a status older clients get instead is typed from both contracts', async (t) => {
+  const change = defineChange(statuses.v2, statuses.head, {
+    description: 'typed statuses',
+    routes: ({ route }) => [
+      route('POST /notes', { response: { 201: { status: 200, body: ({ id, body }) => ({ id, body }) } } }),
+      route('DELETE /notes/:id', { response: { 204: { status: 200, body: (_none, ctx) => ({ deleted: true, id: String(ctx.request.params.id) }) } } }),
+      route('POST /notes/:id/archive', { response: { 200: { status: 204 } } }),
+      // @ts-expect-error 2.0.0 does not declare 202 on POST /notes
+      route('POST /notes', { response: { 201: { status: 202 } } }),
+      // @ts-expect-error 2.0.0 answers a new note with 200: a step keeping 201 is a wrong status
+      route('POST /notes', { response: { 201: ({ id, body }) => ({ id, body }) } }),
+      // @ts-expect-error 2.0.0's 200 says deleted: true
+      route('DELETE /notes/:id', { response: { 204: { status: 200, body: () => ({ id: 'n1' }) } } })
+    ]
+  })
+  t.ok(isVersionChange(change))
 })
