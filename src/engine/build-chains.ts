@@ -51,12 +51,25 @@ export interface RoutePlan {
   readonly touchesResponse: boolean
 }
 
+/** What one version says about errors: its error-shape step, and the error statuses it renumbers. */
+export interface ErrorLayer {
+  readonly step: PlannedStep | null
+  /** The newer contract's error status -> the older one's, where they differ. */
+  readonly statuses: ReadonlyMap<number, number>
+}
+
 export interface ContractPlan {
   readonly version: string
   readonly contract: Contract
-  /** Error-shape steps, newest change first: head's error shape down to this version's. */
-  readonly errorChain: Chain
+  /** Head's errors down to this version's, newest change first (versions that say nothing left out). */
+  readonly errors: readonly ErrorLayer[]
   readonly routes: readonly RoutePlan[]
+}
+
+/** A gateway-made error as a client of one version gets it. */
+export interface RenderedError {
+  readonly status: number
+  readonly body: unknown
 }
 
 export interface Plans {
@@ -64,10 +77,10 @@ export interface Plans {
   /** Ascending by version. */
   readonly contracts: readonly ContractPlan[]
   /**
-   * Renders a gateway-made error in the error shape of a contract version. The `errors` steps may
-   * set `headers` (ctx.headers), which start empty: the caller sends what they hold.
+   * Renders a gateway-made error in the error shape and status of a contract version. The `errors`
+   * steps may set `headers` (ctx.headers), which start empty: the caller sends what they hold.
    */
-  renderError (contract: ContractPlan, error: CanonicalError, request: RequestContext | null, headers?: HeaderMap): unknown
+  renderError (contract: ContractPlan, error: CanonicalError, request: RequestContext | null, headers?: HeaderMap): RenderedError
 }
 
 /** One version's contribution to a route's chains. */
@@ -96,32 +109,43 @@ function versionErrors (changes: readonly LoadedChange[]): PlannedStep | null {
   return owner === undefined ? null : { run: owner.change.errors as Step, source: owner.file }
 }
 
+/** The error statuses a version renumbers, from all its changes (loadBundle refuses overlaps). */
+function versionErrorStatuses (changes: readonly LoadedChange[]): Map<number, number> {
+  const statuses = new Map<number, number>()
+  for (const { change } of changes) for (const [status, older] of change.errorStatuses) statuses.set(status, older)
+  return statuses
+}
+
 export function buildPlans (bundle: Bundle): Plans {
   const { contracts, head, changes } = bundle
   const plans: ContractPlan[] = contracts.map((contract, index) => {
     const later = contracts.slice(index + 1).map((c) => changes.get(c.version) ?? [])
-    const errorChain = later.map(versionErrors).filter((s) => s !== null).reverse()
+    const errors = later.map((v) => ({ step: versionErrors(v), statuses: versionErrorStatuses(v) }))
+      .filter((layer) => layer.step !== null || layer.statuses.size > 0).reverse()
     const routes = (Object.keys(contract.routes) as RouteKey[])
       .map((key) => planRoute(contract, key, later, head))
-    return { version: contract.version, contract, errorChain, routes }
+    return { version: contract.version, contract, errors, routes }
   })
 
   return {
     head: head.version,
     contracts: plans,
     renderError (plan, error, request, headers = {}) {
-      if (plan.errorChain.length === 0) return head.formatError(error)
+      if (plan.errors.length === 0) return { status: error.statusCode, body: head.formatError(error) }
       // Steps may change what they are given, and details can be a value kept beyond this request.
       let body: unknown = head.formatError(error.details === undefined ? error : { ...error, details: structuredClone(error.details) })
-      const stepCtx: ResponseContext = { status: error.statusCode, request: request ?? NO_REQUEST, headers, reject: cannotReject }
-      for (const step of plan.errorChain) {
-        try {
-          body = runStep(step.run, body, stepCtx)
-        } catch (err) {
-          throw new Error(`the errors step of ${step.source} failed`, { cause: err })
+      const stepCtx = { status: error.statusCode, request: request ?? NO_REQUEST, headers, reject: cannotReject } satisfies ResponseContext
+      for (const { step, statuses } of plan.errors) {
+        if (step !== null) {
+          try {
+            body = runStep(step.run, body, stepCtx)
+          } catch (err) {
+            throw new Error(`the errors step of ${step.source} failed`, { cause: err })
+          }
         }
+        stepCtx.status = statuses.get(stepCtx.status) ?? stepCtx.status
       }
-      return body
+      return { status: stepCtx.status, body }
     }
   }
 }
@@ -136,7 +160,7 @@ function planRoute (contract: Contract, key: RouteKey, later: ReadonlyArray<read
   for (const versionChanges of later) {
     const errors = versionErrors(versionChanges)
     const routeSteps = new Map<number, PlannedStep>()
-    const statuses = new Map<number, number>()
+    const statuses = versionErrorStatuses(versionChanges)
     let headers: PlannedStep | null = null
     // Every change of a version is about the contract just before it: the route as the client of
     // that contract calls it, even after one of them moved it (loadBundle lets one change claim it).

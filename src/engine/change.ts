@@ -138,6 +138,11 @@ export interface ChangeSpec<F extends Contract, T extends Contract> {
   description: string
   /** Every error response (status >= 400), from the newer error shape down to the older one. */
   errors?: (body: Static<T['error']>, ctx: ResponseContext) => Static<F['error']>
+  /**
+   * Error statuses the newer contract answers that older apps know as others (`{ 422: 400 }`),
+   * on every route, for the core's errors and the gateway's own alike: 400 to 599, both sides.
+   */
+  errorStatuses?: Readonly<Record<number, number>>
   routes?: (r: ChangeRoutes<F, T>) => RouteChange[]
 }
 
@@ -149,6 +154,8 @@ export interface VersionChange {
   readonly from: Contract
   readonly to: Contract
   readonly errors: Step | null
+  /** The newer contract's error status -> the older one's, where they differ. */
+  readonly errorStatuses: ReadonlyMap<number, number>
   readonly routes: readonly RouteChange[]
 }
 
@@ -202,6 +209,7 @@ export function defineChange<F extends Contract, T extends Contract> (
     from,
     to,
     errors: (spec.errors as Step | undefined) ?? null,
+    errorStatuses: new Map(Object.entries(spec.errorStatuses ?? {}).map(([status, older]) => [Number(status), older])),
     routes: Object.freeze(spec.routes?.(builder as unknown as ChangeRoutes<F, T>) ?? [])
   })
 }

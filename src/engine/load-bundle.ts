@@ -130,6 +130,10 @@ function synchronous (file: string, what: string, step: unknown): void {
   }
 }
 
+function isErrorStatus (status: unknown): boolean {
+  return Number.isInteger(status) && (status as number) >= 400 && (status as number) <= 599
+}
+
 /**
  * The status an older client gets is one its contract declares: the newer one's, or the one a
  * change renumbers it to.
@@ -155,11 +159,20 @@ function validateStep (older: Contract, newer: Contract, changes: readonly Loade
   const claimedFrom = new Map<RouteKey, string>()
   const claimedTo = new Set<RouteKey>()
   let errorsIn: string | null = null
+  const errorStatusIn = new Map<number, string>()
   for (const { change, file } of changes) {
     if (change.errors !== null) {
       if (errorsIn !== null) throw new BundleChangeError(file, `${errorsIn} already translates the error shape for ${newer.version}; one change per version may`)
       errorsIn = file
       synchronous(file, 'errors', change.errors)
+    }
+    for (const [status, answered] of change.errorStatuses) {
+      if (!isErrorStatus(status) || !isErrorStatus(answered)) {
+        throw new BundleChangeError(file, `errorStatuses gives one error status (400 to 599) another: ${status} -> ${String(answered)} is not that`)
+      }
+      const other = errorStatusIn.get(status)
+      if (other !== undefined) throw new BundleChangeError(file, `${other} already gives ${status} another status for ${older.version}`)
+      errorStatusIn.set(status, file)
     }
     for (const rc of change.routes) {
       const key = rc.from ?? rc.to

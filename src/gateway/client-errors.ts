@@ -83,25 +83,25 @@ async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions
   const headPlan = byVersion.get(plans.head) as ContractPlan
   const versionlessPlan = byVersion.get(fastify.versionless.errorShape) as ContractPlan
 
-  /** The error, its body in `plan`'s shape and the headers its `errors` steps set. */
+  /** The error, its status and body as `plan`'s clients get them, and the headers its `errors` steps set. */
   function render (plan: ContractPlan, error: CanonicalError, ctx: RequestContext | null):
-  { error: CanonicalError, body: unknown, headers: Record<string, string | string[]> } {
+  { error: CanonicalError, status: number, body: unknown, headers: Record<string, string | string[]> } {
     try {
       const headers: HeaderMap = {}
-      const body = plans.renderError(plan, error, ctx, headers)
-      return { error, body, headers: checkedHeaders(headers) }
+      const { status, body } = plans.renderError(plan, error, ctx, headers)
+      return { error, status, body, headers: checkedHeaders(headers) }
     } catch (err) {
       // The bundle cannot put this error in the client's shape (an `errors` step that throws, or
       // details a step handed to reject() that cannot be copied): a 500 in head's shape, which
       // needs no step, and the log names the file at fault.
       fastify.log.error({ err, code: error.code }, 'the error could not be rendered in the client\'s shape')
       const failed = asCanonical(new AdapterFailedError())
-      return { error: failed, body: plans.renderError(headPlan, failed, null), headers: {} }
+      return { error: failed, ...plans.renderError(headPlan, failed, null), headers: {} }
     }
   }
 
   function send (request: FastifyRequest, reply: FastifyReply, canonical: CanonicalError, client: ClientVersion = request.client) {
-    const { error, body, headers } = render(byVersion.get(client.errorShape) as ContractPlan, canonical, {
+    const { error, status, body, headers } = render(byVersion.get(client.errorShape) as ContractPlan, canonical, {
       params: (request.params ?? {}) as Record<string, unknown>,
       query: (request.query ?? {}) as Record<string, unknown>,
       headers: request.headers,
@@ -114,7 +114,7 @@ async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions
     reply.headers(headers)
     if (client.contract !== null) reply.header('x-contract-version', client.contract)
     return reply
-      .code(error.statusCode)
+      .code(status)
       .header('vary', vary)
       .header('x-evergate-error-code', error.code)
       .header('x-request-id', request.id)
@@ -153,9 +153,9 @@ async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions
     // Not into an answer already under way (a pipelined request behind a streaming one).
     const answering = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true
     if (socket.writable && !answering) {
-      const { error, body } = render(versionlessPlan, asCanonical(refused), null)
+      const { error, status, body } = render(versionlessPlan, asCanonical(refused), null)
       const text = JSON.stringify(body)
-      socket.write(`HTTP/1.1 ${error.statusCode} ${STATUS_CODES[error.statusCode] ?? ''}\r\nConnection: close\r\n` +
+      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n` +
         `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
         `X-Evergate-Error-Code: ${error.code}\r\n\r\n${text}`)
     }

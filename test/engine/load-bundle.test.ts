@@ -72,6 +72,14 @@ t.test('a status older clients get instead is one their contract declares', asyn
     code: 'EVG_ERR_BUNDLE_CHANGE',
     message: /status-step-undeclared\/3\.0\.0\/x\.ts: route POST \/notes has a response step for 201, which contract 2\.0\.0 does not declare: if its clients get another status, say which with \{ status, body \}/
   })
+  await t.rejects(loadStatuses('error-status-invalid'), {
+    code: 'EVG_ERR_BUNDLE_CHANGE',
+    message: /error-status-invalid\/3\.0\.0\/x\.ts: errorStatuses gives one error status \(400 to 599\) another: 422 -> 200 is not that/
+  })
+  await t.rejects(loadStatuses('error-status-twice'), {
+    code: 'EVG_ERR_BUNDLE_CHANGE',
+    message: /error-status-twice\/3\.0\.0\/b\.ts: error-status-twice\/3\.0\.0\/a\.ts already gives 422 another status for 2\.0\.0/
+  })
   t.throws(() => defineChange(statuses.v2, statuses.head, {
     description: 'x',
     routes: ({ route }) => [route('POST /notes', { response: { 201: { status: 'ok' } } as never })]

@@ -10,7 +10,9 @@ import bundle from '../fixtures/bundles/statuses/index.js'
 t.test('status changes', async (t) => {
   const core = Fastify()
   // Bytes no serialiser would write: they arrive as they left only if nobody parsed them.
-  core.post('/notes', async (_request, reply) => reply.code(201).header('location', '/notes/n1').type('application/json').send('{ "id" : "n1", "body" : "hi" }'))
+  core.post<{ Body: { body: string } }>('/notes', async (request, reply) => request.body.body === ''
+    ? reply.code(422).send({ error: { code: 'empty_note', message: 'A note needs a body' } })
+    : reply.code(201).header('location', '/notes/n1').type('application/json').send('{ "id" : "n1", "body" : "hi" }'))
   core.delete<{ Params: { id: string } }>('/notes/:id', async (request, reply) => request.params.id === 'n1'
     ? reply.code(204).send()
     : reply.code(404).send({ error: { code: 'not_found', message: `Note ${request.params.id} not found` } }))
@@ -75,5 +77,23 @@ t.test('status changes', async (t) => {
     t.equal(res.headers['x-pinned-at'], '2026-11-24T11:00:00Z')
     t.notOk('content-type' in res.headers)
     t.notOk('content-length' in res.headers)
+  })
+
+  t.test('an error status renumbered for older apps, the core\'s and the gateway\'s own', async (t) => {
+    const head = await call(url, '/notes', { method: 'POST', version: '3.0.0', json: { body: '' } })
+    t.equal(head.status, 422)
+    const v2 = await call(url, '/notes', { method: 'POST', version: '2.0.0', json: { body: '' } })
+    t.equal(v2.status, 400)
+    t.same(v2.json, { error: { code: 'empty_note', message: 'A note needs a body' } })
+    const v1 = await call(url, '/notes', { method: 'POST', version: '1.0.0', json: { text: '' } })
+    t.equal(v1.status, 400)
+    t.same(v1.json, { message: 'A note needs a body', status: 400 }, 'the older errors step is given the status its clients get')
+
+    const unreadable = { method: 'POST' as const, body: 'hi', headers: { 'content-type': 'text/plain' } }
+    t.equal((await call(url, '/notes', { ...unreadable, version: '3.0.0' })).status, 415)
+    const own = await call(url, '/notes', { ...unreadable, version: '1.0.0' })
+    t.equal(own.status, 400, 'the gateway\'s own error too')
+    t.equal(own.headers['x-evergate-error-code'], 'EVG_ERR_UNSUPPORTED_MEDIA_TYPE', 'its code is the same')
+    t.equal(own.json.status, 400)
   })
 })
