@@ -20,8 +20,13 @@ export interface ResponseStep extends PlannedStep {
 /** What a response with one status runs, newest change first. */
 export interface ResponseChain {
   readonly steps: readonly ResponseStep[]
-  /** Whether a step needs the body, parsed: if not, the body passes untouched. */
+  /** Whether a step works on the body: if not, the body passes untouched. */
   readonly readsBody: boolean
+  /**
+   * Whether the first body step is given the core's body, parsed. Not when it is given a 204's
+   * (undefined): the core answered 204, or a newer change made the response one.
+   */
+  readonly parsesBody: boolean
   /** The status the client gets: the core's, unless a change gave older clients another. */
   readonly status: number
 }
@@ -224,7 +229,8 @@ function responseChains (newestFirst: readonly Layer[]): Pick<RoutePlan, 'respon
       status = layer.statuses.get(status) ?? status
     }
     if (steps.length === 0 && status === start) return null
-    return { steps, readsBody: steps.some((s) => !s.headers), status }
+    const first = steps.find((s) => !s.headers)
+    return { steps, readsBody: first !== undefined, parsesBody: first !== undefined && first.status !== 204, status }
   }
 
   // By the core's status: those a change names, at boot; any other when the core first answers

@@ -68,15 +68,17 @@ type SameStatus<F, T, S> = S extends keyof ResponsesOf<F>
 /**
  * The newer contract's status `S` is another status for older clients (201 where they expect
  * 200, 204 where they expect 200 with a body): one of the older contract's, with the step from
- * one body to the other. Without `body`, the body passes untouched. A 204 has no body: a step from
- * one is given `undefined`, and what a step to one returns is not sent.
+ * one body to the other. A 204 has no body: a step from one is given `undefined`, and what a step
+ * to one returns is not sent. `body` may be left out where the body passes as it is (the newer
+ * body is already the older one's shape) or is dropped (the older status has none).
  */
 type Renumbered<F, T, S> = {
-  [N in keyof ResponsesOf<F>]: {
-    status: N
-    body?: (body: BodyOf<T, S>, ctx: ResponseContext) => BodyOf<F, N>
-  }
+  [N in keyof ResponsesOf<F>]: BodyStays<BodyOf<T, S>, BodyOf<F, N>> extends true
+    ? { status: N, body?: (body: BodyOf<T, S>, ctx: ResponseContext) => BodyOf<F, N> }
+    : { status: N, body: (body: BodyOf<T, S>, ctx: ResponseContext) => BodyOf<F, N> }
 }[keyof ResponsesOf<F>]
+
+type BodyStays<Newer, Older> = [Newer] extends [Older] ? true : [undefined] extends [Older] ? true : false
 
 /** How one route changed: request steps go up (old -> new), response steps go down (new -> old). */
 export interface RouteSteps<F, T> {

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
 import semver from 'semver'
 import { isVersionChange, type RouteChange, type VersionChange } from './change.js'
-import type { Contract, HeadContract, RouteKey } from './contract.js'
+import type { Contract, HeadContract, RouteContract, RouteKey } from './contract.js'
 import { BundleChangeError, BundleContractError } from './errors.js'
 
 /** What a deployment hands the gateway: its contracts and the folder of its version changes. */
@@ -135,20 +135,20 @@ function isErrorStatus (status: unknown): boolean {
 }
 
 /**
- * The status an older client gets is one its contract declares: the newer one's, or the one a
- * change renumbers it to.
+ * Every success status the newer contract answers on a route reaches the older contract's apps as
+ * one they know: the same, or the one a change renumbers it to. Otherwise old builds would meet a
+ * status they were never written for.
  */
-function checkStatuses (rc: RouteChange, older: Contract, file: string): void {
-  const from = rc.from as RouteKey
-  const declared = older.routes[from].responses
-  for (const status of rc.response.keys()) {
-    if (!rc.statuses.has(status) && declared[status] === undefined) {
-      throw new BundleChangeError(file, `route ${from} has a response step for ${status}, which contract ${older.version} does not declare: if its clients get another status, say which with { status, body }`)
+function answersAsDeclared (key: RouteKey, older: Contract, newerRoute: RouteContract, newerVersion: string,
+  rc: RouteChange | undefined, where: string): void {
+  const declared = older.routes[key].responses
+  for (const status of Object.keys(newerRoute.responses).map(Number)) {
+    const answered = rc?.statuses.get(status)
+    if (answered === undefined && declared[status] === undefined) {
+      throw new BundleChangeError(where, `route ${key} answers ${status} in ${newerVersion}, which ${older.version} does not declare: give its apps the status they know with response: { ${status}: { status, body } }`)
     }
-  }
-  for (const [status, answered] of rc.statuses) {
-    if (declared[answered] === undefined) {
-      throw new BundleChangeError(file, `route ${from} gets ${status} as ${answered}, which contract ${older.version} does not declare`)
+    if (answered !== undefined && declared[answered] === undefined) {
+      throw new BundleChangeError(where, `route ${key} gets ${status} as ${answered}, which contract ${older.version} does not declare`)
     }
   }
 }
@@ -157,6 +157,7 @@ function checkStatuses (rc: RouteChange, older: Contract, file: string): void {
 function validateStep (older: Contract, newer: Contract, changes: readonly LoadedChange[]): void {
   const where = `versions/${newer.version}`
   const claimedFrom = new Map<RouteKey, string>()
+  const changedFrom = new Map<RouteKey, RouteChange>()
   const claimedTo = new Set<RouteKey>()
   let errorsIn: string | null = null
   const errorStatusIn = new Map<number, string>()
@@ -187,6 +188,7 @@ function validateStep (older: Contract, newer: Contract, changes: readonly Loade
         const other = claimedFrom.get(rc.from)
         if (other !== undefined) throw new BundleChangeError(file, `route ${rc.from} is already changed by ${other} in the same version; put both steps in one change`)
         claimedFrom.set(rc.from, file)
+        changedFrom.set(rc.from, rc)
       }
       if (rc.to !== null) {
         const target = newer.routes[rc.to]
@@ -201,13 +203,15 @@ function validateStep (older: Contract, newer: Contract, changes: readonly Loade
         }
         claimedTo.add(rc.to)
       }
-      if (rc.from !== null && rc.to !== null) checkStatuses(rc, older, file)
     }
   }
   for (const key of Object.keys(older.routes) as RouteKey[]) {
-    if (!claimedFrom.has(key) && newer.routes[key] === undefined) {
+    const rc = changedFrom.get(key)
+    if (rc === undefined && newer.routes[key] === undefined) {
       throw new BundleChangeError(where, `route ${key} of ${older.version} is missing from ${newer.version}: declare it with move() or remove() in a change`)
     }
+    const to = rc === undefined ? key : rc.to
+    if (to !== null) answersAsDeclared(key, older, newer.routes[to], newer.version, rc, claimedFrom.get(key) ?? where)
   }
   for (const key of Object.keys(newer.routes) as RouteKey[]) {
     if (!claimedTo.has(key) && older.routes[key] === undefined) {

@@ -111,7 +111,8 @@ export class ResponseStepContext implements ResponseContext {
           this.#headers = checkedHeaders(runStep(step.run, this.#headers, this))
           this.#seen = false
         } else if (withBody) {
-          body = runStep(step.run, body, this)
+          // A 204 has no body: a step from one gets none, whatever a newer step left.
+          body = runStep(step.run, step.status === 204 ? undefined : body, this)
           if (this.#seen) {
             this.#headers = checkedHeaders(this.#headers)
             this.#seen = false

@@ -303,9 +303,9 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
       if (!Buffer.isBuffer(res.body)) res.body.destroy()
       throw Object.assign(new UpstreamBadResponseError(upstream.name), { cause: err })
     }
-    // A translated response is always collected whole (see exchangeOptions). A 204 has none: its
-    // steps are given undefined.
-    let data = readsBody && res.statusCode !== 204 ? parseCore(res.body as Buffer, upstream.name) : undefined
+    // A translated response is always collected whole (see exchangeOptions). A chain that starts
+    // from a 204's body is given none.
+    let data = readsBody && chain.parsesBody ? parseCore(res.body as Buffer, upstream.name) : undefined
     if (chain !== null) {
       const steps = new ResponseStepContext(res.statusCode, ctx ?? requestContext(request), answer)
       const started = performance.now()

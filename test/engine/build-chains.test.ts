@@ -125,7 +125,7 @@ t.test('a status renumbered for older clients hands the response on under the ne
   const withStatuses = buildPlans(await loadBundle(bundle))
   const plan = (v: string, key: RouteKey) => withStatuses.contracts.find((c) => c.version === v)?.routes.find((r) => r.route === key)
   const created = (v: string) => plan(v, 'POST /notes')?.responseChain(201) ?? null
-  t.same({ ...created('2.0.0'), steps: sources(created('2.0.0')) }, { steps: [], readsBody: false, status: 200 },
+  t.same({ ...created('2.0.0'), steps: sources(created('2.0.0')) }, { steps: [], readsBody: false, parsesBody: false, status: 200 },
     'no step, the body untouched, another status')
   t.same(sources(created('1.0.0')), ['note-text-is-body.ts', 'note-text-is-body.ts (headers)'], '2.0.0\'s steps for 200')
   t.same(created('1.0.0')?.steps.map((s) => s.status), [200, 200], 'each step is given the status as its newer contract has it')
@@ -140,4 +140,9 @@ t.test('a status renumbered for older clients hands the response on under the ne
   t.equal(deleted?.responseChain(404), deleted?.responseChain(404), 'and is worked out once')
   t.ok(deleted?.touchesResponse)
   t.equal(plan('2.0.0', 'POST /notes/:id/archive')?.responseChain(200)?.status, 204)
+  const archived = plan('1.0.0', 'POST /notes/:id/archive')?.responseChain(200)
+  t.same({ status: archived?.status, readsBody: archived?.readsBody, parsesBody: archived?.parsesBody }, { status: 200, readsBody: true, parsesBody: false },
+    'through a 204: a step makes the body, and the core\'s is never parsed')
+  t.equal(deleted?.responseChain(204)?.parsesBody, false, 'nor is a 204\'s')
+  t.equal(plan('1.0.0', 'POST /notes')?.responseChain(201)?.parsesBody, true)
 })

@@ -70,8 +70,12 @@ t.test('a status older clients get instead is one their contract declares', asyn
   })
   await t.rejects(loadStatuses('status-step-undeclared'), {
     code: 'EVG_ERR_BUNDLE_CHANGE',
-    message: /status-step-undeclared\/3\.0\.0\/x\.ts: route POST \/notes has a response step for 201, which contract 2\.0\.0 does not declare: if its clients get another status, say which with \{ status, body \}/
+    message: /status-step-undeclared\/3\.0\.0\/x\.ts: route POST \/notes answers 201 in 3\.0\.0, which 2\.0\.0 does not declare: give its apps the status they know with response: \{ 201: \{ status, body \} \}/
   })
+  await t.rejects(loadBundle({ contracts: [statuses.v2, statuses.head], changesDir: t.testdir({ '3.0.0': {} }) }), {
+    code: 'EVG_ERR_BUNDLE_CHANGE',
+    message: /versions\/3\.0\.0: route POST \/notes answers 201 in 3\.0\.0, which 2\.0\.0 does not declare: give its apps the status they know/
+  }, 'a status that changed with no change to say so')
   await t.rejects(loadStatuses('error-status-invalid'), {
     code: 'EVG_ERR_BUNDLE_CHANGE',
     message: /error-status-invalid\/3\.0\.0\/x\.ts: errorStatuses gives one error status \(400 to 599\) another: 422 -> 200 is not that/

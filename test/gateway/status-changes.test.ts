@@ -70,6 +70,12 @@ t.test('status changes', async (t) => {
     t.equal((await call(url, '/notes/n1/archive', { method: 'POST', version: '2.0.0' })).status, 204)
   })
 
+  t.test('200 as 204, then 204 as 200: the older step makes its body from none', async (t) => {
+    const res = await call(url, '/notes/n1/archive', { method: 'POST', version: '1.0.0' })
+    t.equal(res.status, 200)
+    t.same(res.json, { archived: true }, 'the step was given undefined, not the core\'s body')
+  })
+
   t.test('200 as 204 through a step: a value moves to a header, no body goes', async (t) => {
     const res = await call(url, '/notes/n1/pin', { method: 'POST', version: '2.0.0' })
     t.equal(res.status, 204)
