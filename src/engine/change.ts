@@ -11,6 +11,17 @@ export interface RequestContext {
   readonly platform: string | null
 }
 
+/** What a request step gets: the request as the client sent it, and the headers going to the core. */
+export interface RequestStepContext extends RequestContext {
+  /**
+   * The headers going to the core, as the steps before this one left them (the client's, without
+   * hop-by-hop ones, at first). A params, query or body step may change them in place, to move a
+   * value out of the path, the query or the body into a header (an idempotency key, an API key);
+   * `request.headers` steps run after every other request step and are given them.
+   */
+  readonly coreHeaders: HeaderMap
+}
+
 /**
  * Headers as a step sees them: names in lower case, a repeated header as an array. A step may
  * change them in place; a name set to `undefined` is left out.
@@ -83,11 +94,11 @@ type BodyStays<Newer, Older> = [Newer] extends [Older] ? true : [undefined] exte
 /** How one route changed: request steps go up (old -> new), response steps go down (new -> old). */
 export interface RouteSteps<F, T> {
   request?: {
-    params?: (params: PartOf<F, 'params'>, ctx: RequestContext) => PartOf<T, 'params'>
-    query?: (query: PartOf<F, 'querystring'>, ctx: RequestContext) => PartOf<T, 'querystring'>
-    body?: (body: PartOf<F, 'body'>, ctx: RequestContext) => PartOf<T, 'body'>
-    /** The headers going to the core (the client's, without hop-by-hop ones), up. */
-    headers?: (headers: HeaderMap, ctx: RequestContext) => HeaderMap
+    params?: (params: PartOf<F, 'params'>, ctx: RequestStepContext) => PartOf<T, 'params'>
+    query?: (query: PartOf<F, 'querystring'>, ctx: RequestStepContext) => PartOf<T, 'querystring'>
+    body?: (body: PartOf<F, 'body'>, ctx: RequestStepContext) => PartOf<T, 'body'>
+    /** The headers going to the core (the client's, without hop-by-hop ones, as earlier steps left them), up. */
+    headers?: (headers: HeaderMap, ctx: RequestStepContext) => HeaderMap
   }
   /** By the newer contract's status: a body step, or the status older clients get instead. */
   response?: {

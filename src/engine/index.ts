@@ -2,7 +2,7 @@
 export { defineContract, deriveContract, contractSnapshot } from './contract.js'
 export type { CanonicalError, Contract, HeadContract, HttpMethod, RouteContract, RouteKey, RouteTable } from './contract.js'
 export { defineChange, isVersionChange, runStep } from './change.js'
-export type { ChangeRoutes, ChangeSpec, HeaderMap, RequestContext, ResponseContext, RouteSteps, VersionChange } from './change.js'
+export type { ChangeRoutes, ChangeSpec, HeaderMap, RequestContext, RequestStepContext, ResponseContext, RouteSteps, VersionChange } from './change.js'
 export { defineBundle, loadBundle } from './load-bundle.js'
 export type { Bundle, BundleSource, LoadedChange } from './load-bundle.js'
 export { buildPlans } from './build-chains.js'

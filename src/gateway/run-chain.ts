@@ -1,4 +1,5 @@
-import { runStep, type Chain, type HeaderMap, type RequestContext, type ResponseContext, type ResponseStep } from '../engine/index.js'
+import type { IncomingHttpHeaders } from 'node:http'
+import { runStep, type Chain, type HeaderMap, type RequestContext, type RequestStepContext, type ResponseContext, type ResponseStep } from '../engine/index.js'
 import { HOP_BY_HOP } from '../proxy/hop-by-hop.js'
 import { AdapterFailedError, StepRejection } from './errors.js'
 
@@ -65,6 +66,50 @@ export function checkedHeaders (headers: unknown): Headers {
     out[lower] = Array.isArray(value) ? Array.from(value, (v: unknown) => fieldValue(name, v)) : fieldValue(name, value)
   }
   return out
+}
+
+/**
+ * A request step's ctx. As a response step's, it notes whether a step looked at the headers going
+ * to the core: only then are they checked again.
+ */
+export class RequestStepRunner implements RequestStepContext {
+  #headers: Headers
+  #seen = false
+
+  constructor (
+    readonly params: Readonly<Record<string, unknown>>,
+    readonly query: Readonly<Record<string, unknown>>,
+    readonly headers: IncomingHttpHeaders,
+    readonly appVersion: string | null,
+    readonly platform: string | null,
+    coreHeaders: Headers
+  ) {
+    this.#headers = coreHeaders
+  }
+
+  get coreHeaders (): HeaderMap {
+    this.#seen = true
+    return this.#headers
+  }
+
+  /** Runs a params, query or body chain on `value`; a step that throws is named by its file. */
+  run (chain: Chain, value: unknown): unknown {
+    return runChain(chain, value, this, this.#checkHeaders)
+  }
+
+  /** The headers for the core after the params, query and body steps. */
+  result (): Headers {
+    return this.#headers
+  }
+
+  // An arrow function, so runChain can call it as a check.
+  #checkHeaders = (value: unknown): unknown => {
+    if (this.#seen) {
+      this.#headers = checkedHeaders(this.#headers)
+      this.#seen = false
+    }
+    return value
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest, onRequestAbortHookHandler } from 'fastify'
 import type { Dispatcher } from 'undici'
 import type { RequestContext, RoutePlan, RouteTarget } from '../engine/index.js'
-import { checkedHeaders, ResponseStepContext, runChain } from '../gateway/run-chain.js'
+import { checkedHeaders, RequestStepRunner, ResponseStepContext, runChain } from '../gateway/run-chain.js'
 import { HOP_BY_HOP } from './hop-by-hop.js'
 import { exchange, type CoreResponse, type ExchangeOptions } from './exchange.js'
 import { ClientGoneError, UpstreamBadResponseError, upstreamFailure } from './errors.js'
@@ -212,22 +212,29 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     }
   }
 
+  /** The ctx of the request steps: the request as the client sent it, the headers for the core to change. */
+  function requestSteps (request: FastifyRequest): RequestStepRunner {
+    return new RequestStepRunner(request.params as Record<string, unknown>, request.query as Record<string, unknown>,
+      request.headers, request.client.appVersion, request.client.platform, withoutHopByHop(request.headers, {}))
+  }
+
   /** The core's path for `url`, the request target in origin form, after the request steps. */
-  function upstreamPath (request: FastifyRequest, url: string, ctx: RequestContext | null): string {
+  function upstreamPath (request: FastifyRequest, url: string, ctx: RequestStepRunner): string {
     if (!rewritesPath && !rewritesQuery) return url
     let params = request.params as Record<string, unknown>
     // Steps may change what they are given; the context keeps the request as the client sent it.
-    if (steps.params.length > 0) params = runChain(steps.params, copyOf(params), ctx) as Record<string, unknown>
+    if (steps.params.length > 0) params = ctx.run(steps.params, copyOf(params)) as Record<string, unknown>
     const path = rewritesPath ? buildPath(params) : url.slice(0, url.length - rawQuery(url).length)
     const query = rewritesQuery
-      ? queryString(runChain(steps.query, copyOf(request.query as Record<string, unknown>), ctx) as Record<string, unknown>)
+      ? queryString(ctx.run(steps.query, copyOf(request.query as Record<string, unknown>)) as Record<string, unknown>)
       : rawQuery(url)
     return path + query
   }
 
-  function upstreamHeaders (request: FastifyRequest, ctx: RequestContext | null): OutgoingHeaders {
-    let headers = withoutHopByHop(request.headers, {})
-    // The client's headers as head's clients send them; then what the gateway itself says.
+  function upstreamHeaders (request: FastifyRequest, ctx: RequestStepRunner | null): OutgoingHeaders {
+    let headers = ctx === null ? withoutHopByHop(request.headers, {}) : ctx.result()
+    // The client's headers as head's clients send them (and as the other steps left them); then
+    // what the gateway itself says.
     if (steps.headers.length > 0) headers = runChain(steps.headers, headers, ctx, checkedHeaders) as OutgoingHeaders
     // Each proxy adds the address it was called from. The scheme and host are the client's as a
     // trusted load balancer saw them (EVERGATE_TRUST_PROXY), else as the gateway sees them: what a
@@ -263,13 +270,13 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
   }
 
   return async function forward (request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-    const ctx = hasRequestSteps ? requestContext(request) : null
+    const ctx = hasRequestSteps ? requestSteps(request) : null
     let path = originForm(request.url)
     let body: Buffer | string | undefined = request.rawBody
-    if (hasRequestSteps) {
+    if (ctx !== null) {
       const started = performance.now()
       path = upstreamPath(request, path, ctx)
-      if (steps.body.length > 0) body = JSON.stringify(runChain(steps.body, request.body, ctx))
+      if (steps.body.length > 0) body = JSON.stringify(ctx.run(steps.body, request.body))
       requestChainTimer.observe((performance.now() - started) / 1000)
     }
 

@@ -26,6 +26,10 @@ t.test('steps are typed from the contracts on either side', async (t) => {
       move('GET /notes', 'GET /elsewhere'),
       // @ts-expect-error only routes of the newer contract can be added
       add('GET /legacy'),
+      route('POST /notes', {
+        // @ts-expect-error a header for the core is a string (or strings), not a number
+        request: { body: ({ body }, ctx) => { ctx.coreHeaders['x-length'] = body.length; return { body, tags: [] } } }
+      }),
       route('GET /notes', {
         // @ts-expect-error a header value is a string (or strings), not a number
         request: { headers: (headers) => ({ ...headers, 'x-count': 1 }) },
@@ -39,6 +43,9 @@ t.test('steps are typed from the contracts on either side', async (t) => {
   const inline = defineChange(v2, head, {
     description: 'headers steps written inline, their parameters typed from the API',
     routes: ({ route, move }) => [
+      route('POST /notes', {
+        request: { body: ({ body }, ctx) => { ctx.coreHeaders['x-length'] = String(body.length); return { body, tags: [] } } }
+      }),
       route('GET /notes', {
         request: { headers: (headers) => ({ ...headers, authorization: headers['x-token'] }) },
         response: {
