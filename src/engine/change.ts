@@ -6,7 +6,8 @@ import type { Contract, RouteContract, RouteKey } from './contract.js'
 export interface RequestContext {
   readonly params: Readonly<Record<string, unknown>>
   readonly query: Readonly<Record<string, unknown>>
-  readonly headers: IncomingHttpHeaders
+  /** The client's headers, to read: a request step sets those for the core in `coreHeaders`. */
+  readonly headers: Readonly<IncomingHttpHeaders>
   readonly appVersion: string | null
   readonly platform: string | null
 }
@@ -16,8 +17,8 @@ export interface RequestStepContext extends RequestContext {
   /**
    * The headers going to the core, as the steps before this one left them (the client's, without
    * hop-by-hop ones, at first). A params, query or body step may change them in place, to move a
-   * value out of the path, the query or the body into a header (an idempotency key, an API key);
-   * `request.headers` steps run after every other request step and are given them.
+   * value out of the path, the query or the body into a header (an idempotency key, an API key).
+   * `request.headers` steps run after every other request step and are given them (here too).
    */
   readonly coreHeaders: HeaderMap
 }

@@ -97,18 +97,32 @@ export class RequestStepRunner implements RequestStepContext {
     return runChain(chain, value, this, this.#checkHeaders)
   }
 
+  /**
+   * Runs the `request.headers` chain on the headers for the core: each step is given them (as
+   * `ctx.coreHeaders` too) and returns them, checked.
+   */
+  runHeaders (chain: Chain): void {
+    runChain(chain, this.#headers, this, this.#takeHeaders)
+  }
+
   /** The headers for the core after the params, query and body steps. */
   result (): Headers {
     return this.#headers
   }
 
-  // An arrow function, so runChain can call it as a check.
+  // Arrow functions, so runChain can call them as checks.
   #checkHeaders = (value: unknown): unknown => {
     if (this.#seen) {
       this.#headers = checkedHeaders(this.#headers)
       this.#seen = false
     }
     return value
+  }
+
+  #takeHeaders = (headers: unknown): Headers => {
+    this.#headers = checkedHeaders(headers)
+    this.#seen = false
+    return this.#headers
   }
 }
 

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest, onRequestAbortHookHandler } from 'fastify'
 import type { Dispatcher } from 'undici'
 import type { RequestContext, RoutePlan, RouteTarget } from '../engine/index.js'
-import { checkedHeaders, RequestStepRunner, ResponseStepContext, runChain } from '../gateway/run-chain.js'
+import { RequestStepRunner, ResponseStepContext } from '../gateway/run-chain.js'
 import { HOP_BY_HOP } from './hop-by-hop.js'
 import { exchange, type CoreResponse, type ExchangeOptions } from './exchange.js'
 import { ClientGoneError, UpstreamBadResponseError, upstreamFailure } from './errors.js'
@@ -232,10 +232,10 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
   }
 
   function upstreamHeaders (request: FastifyRequest, ctx: RequestStepRunner | null): OutgoingHeaders {
-    let headers = ctx === null ? withoutHopByHop(request.headers, {}) : ctx.result()
     // The client's headers as head's clients send them (and as the other steps left them); then
     // what the gateway itself says.
-    if (steps.headers.length > 0) headers = runChain(steps.headers, headers, ctx, checkedHeaders) as OutgoingHeaders
+    if (ctx !== null && steps.headers.length > 0) ctx.runHeaders(steps.headers)
+    const headers = ctx === null ? withoutHopByHop(request.headers, {}) : ctx.result()
     // Each proxy adds the address it was called from. The scheme and host are the client's as a
     // trusted load balancer saw them (EVERGATE_TRUST_PROXY), else as the gateway sees them: what a
     // client claims about itself never passes (an HTTP/1.0 request may have no host at all).

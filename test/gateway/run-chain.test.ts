@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ResponseStepContext } from '../../src/gateway/run-chain.js'
+import { RequestStepRunner, ResponseStepContext } from '../../src/gateway/run-chain.js'
 
 const request = { params: {}, query: {}, headers: {}, appVersion: null, platform: null }
 
@@ -13,4 +13,24 @@ t.test('a body step from a 204 is given no body, whatever a newer step returned'
   const ctx = new ResponseStepContext(200, request, {})
   t.same(ctx.run(steps, { id: 'n1' }, true), { done: true })
   t.same(given, [undefined, 204])
+})
+
+t.test('request headers steps each get the headers the one before returned, as ctx.coreHeaders too', async (t) => {
+  const runner = new RequestStepRunner({}, {}, { 'x-a': 'A' }, null, null, { 'x-a': 'A' })
+  const seen: unknown[] = []
+  runner.runHeaders([
+    { run: ({ 'x-a': a, ...rest }: Record<string, string>) => ({ ...rest, 'x-b': a }), source: 'versions/1.1.0/rename.ts' },
+    {
+      run: (headers: Record<string, string>, ctx: RequestStepRunner) => {
+        seen.push(ctx.coreHeaders === headers, ctx.coreHeaders['x-b'])
+        ctx.coreHeaders['x-c'] = 'C'
+        return headers
+      },
+      source: 'versions/2.0.0/read.ts'
+    }
+  ])
+  t.same(seen, [true, 'A'])
+  t.same(runner.result(), { 'x-b': 'A', 'x-c': 'C' })
+  t.throws(() => runner.runHeaders([{ run: () => ({ 'x-bad': 'a\nb' }), source: 'versions/2.0.0/bad.ts' }]),
+    { code: 'EVG_ERR_ADAPTER_FAILED', source: 'versions/2.0.0/bad.ts' })
 })
