@@ -79,7 +79,7 @@ export class RequestStepRunner implements RequestStepContext {
   constructor (
     readonly params: Readonly<Record<string, unknown>>,
     readonly query: Readonly<Record<string, unknown>>,
-    readonly headers: IncomingHttpHeaders,
+    readonly headers: Readonly<IncomingHttpHeaders>,
     readonly appVersion: string | null,
     readonly platform: string | null,
     coreHeaders: Headers
@@ -105,7 +105,7 @@ export class RequestStepRunner implements RequestStepContext {
     runChain(chain, this.#headers, this, this.#takeHeaders)
   }
 
-  /** The headers for the core after the params, query and body steps. */
+  /** The headers for the core, as the steps that ran left them (checked where a step touched them). */
   result (): Headers {
     return this.#headers
   }
