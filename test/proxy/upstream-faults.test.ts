@@ -79,6 +79,31 @@ t.test('a core that answers with something that is not JSON', async (t) => {
   t.equal(head.text, '<h1>maintenance</h1>')
 })
 
+t.test('a status no client can be sent (600 and up): 502, and the core\'s body is not left waiting', async (t) => {
+  let stopped: Promise<unknown> | undefined
+  const odd = await faultyCore(t, (req, res) => {
+    if (req.url === '/articles') {
+      // A streamed body that never ends: it must be stopped, not read into the void.
+      stopped = once(res, 'close')
+      res.writeHead(799, { 'content-type': 'application/json' })
+      res.write('[')
+      return
+    }
+    res.writeHead(700, { 'content-type': 'application/json' }).end('{}')
+  })
+  const { url } = await startGateway(t, odd)
+  for (const [version, path] of [['3.0.0', '/users/me'], ['1.0.0', '/profile'], ['3.0.0', '/articles']]) {
+    const res = await call(url, path, { version })
+    t.equal(res.status, 502, `${version} ${path}`)
+    t.equal(res.headers['x-evergate-error-code'], 'EVG_ERR_UPSTREAM_BAD_RESPONSE')
+    t.equal(res.headers['x-contract-version'], version)
+  }
+  // Left alone, undici's body timeout would close it 15 s later.
+  const state = await Promise.race([stopped?.then(() => 'closed') ?? 'not asked', new Promise((resolve) => setTimeout(resolve, 3000, 'open'))])
+  t.equal(state, 'closed', 'the gateway closed the streamed body\'s connection')
+  t.equal((await call(url, '/users/me')).status, 502, 'and the gateway goes on answering')
+})
+
 t.test('an error with no body (a bare 401) reaches every version as it is, not as a 502', async (t) => {
   const bare = await faultyCore(t, (_req, res) => { res.writeHead(401, { 'www-authenticate': 'Bearer' }).end() })
   const { url } = await startGateway(t, bare)
