@@ -129,7 +129,8 @@ async function versions (command: string | undefined, args: string[], io: Io): P
     const days = Number(values.days)
     if (!Number.isInteger(days) || days < 1 || days > 366) throw new UsageError(`--days "${values.days}" is not a number of days (1 to 366)`)
     const usage = await admin('GET', `/usage?days=${days}`)
-    io.out(`Requests over the last ${days} day(s): ${usage.total}`)
+    // The answer covers no more days than the gateway keeps.
+    io.out(`Requests over the last ${usage.days} day(s): ${usage.total}${usage.days < days ? ` (only ${usage.days} days are kept)` : ''}`)
     const rows = usage.versions.map((v: { share: number }) => ({ ...v, share: `${(v.share * 100).toFixed(1)}%` }))
     for (const line of table(rows, ['app_version', 'platform', 'contract_version', 'requests', 'share'])) io.out(line)
     return 0

@@ -168,8 +168,10 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
   admin.get<{ Querystring: { days: number } }>('/usage', { schema: { querystring: UsageQuery } }, async (request) => {
     // Counts still in memory are written first, so the answer is live.
     await usage.flush().catch((err: Error) => request.log.warn({ err }, 'usage flush before /usage failed'))
-    const versions = await repository.usageSummary(request.query.days)
-    return { days: request.query.days, total: versions.reduce((sum, v) => sum + v.requests, 0), versions }
+    // No more days than are kept: an answer for 90 days with 31 kept would undercount, unsaid.
+    const days = Math.min(request.query.days, release.usageRetentionDays)
+    const versions = await repository.usageSummary(days)
+    return { days, retention_days: release.usageRetentionDays, total: versions.reduce((sum, v) => sum + v.requests, 0), versions }
   })
 
   /** Every app version seen, with what the policy says of it now. */

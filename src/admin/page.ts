@@ -74,6 +74,7 @@ async function load () {
   const [versions, usage, rules, audit] = await Promise.all([
     api('GET', '/versions'), api('GET', '/usage?days=' + days), api('GET', '/rules'), api('GET', '/audit?limit=20')
   ])
+  $('kept').textContent = usage.days < Number(days) ? ' (only the last ' + usage.days + ' days are kept)' : ''
   $('contracts').textContent = versions.contracts.join(', ')
   $('minimum').textContent = versions.minimum_version || 'none'
   $('database').textContent = versions.database.status + (versions.database.reason ? ' (' + versions.database.reason + ')' : '')
@@ -164,7 +165,7 @@ const BODY = `
 <p id="notice" role="status"></p>
 
 <h2>App versions in the wild</h2>
-<p class="facts controls"><label>Traffic over <select id="days"><option value="1">1 day</option><option value="7" selected>7 days</option><option value="30">30 days</option><option value="90">90 days</option></select></label> <button id="refresh" type="button">Refresh</button></p>
+<p class="facts controls"><label>Traffic over <select id="days"><option value="1">1 day</option><option value="7" selected>7 days</option><option value="30">30 days</option><option value="90">90 days</option></select></label><span id="kept"></span> <button id="refresh" type="button">Refresh</button></p>
 <table>
   <thead><tr><th>App version</th><th>Platform</th><th>Contract</th><th>Status</th><th>Rule</th><th>Sunset</th><th>Requests</th><th>Share</th></tr></thead>
   <tbody id="versions"></tbody>

@@ -32,6 +32,8 @@ export interface Release {
   readonly repository: ReleaseRepository
   readonly store: PolicyStore
   readonly usage: UsageRecorder
+  /** How many days of usage are kept (EVERGATE_USAGE_RETENTION_DAYS). */
+  readonly usageRetentionDays: number
 }
 
 declare module 'fastify' {
@@ -100,7 +102,7 @@ async function releaseManagement (fastify: FastifyInstance, opts: ReleaseOptions
   startExpiring()
   const expiringEvery = setInterval(startExpiring, RETENTION_EVERY_MS).unref()
 
-  fastify.decorate('release', { contractVersions: opts.contractVersions, db, repository, store, usage })
+  fastify.decorate('release', { contractVersions: opts.contractVersions, db, repository, store, usage, usageRetentionDays: opts.usageRetentionDays })
   fastify.addHook('onClose', async () => {
     clearInterval(flushing)
     clearInterval(expiringEvery)

@@ -11,7 +11,7 @@ function cli (env: Record<string, string>) {
 }
 
 t.test('the release manager\'s commands, on two instances', async (t) => {
-  const env = await pgSchema(t)
+  const env = { ...await pgSchema(t), EVERGATE_USAGE_RETENTION_DAYS: '100' }
   const { url: coreUrl } = await startCore(t)
   const a = await startReleaseDemo(t, env, coreUrl)
   const b = await startReleaseDemo(t, env, coreUrl)
@@ -46,6 +46,8 @@ t.test('the release manager\'s commands, on two instances', async (t) => {
   t.match(usage[1], /^app_version\s+platform\s+contract_version\s+requests\s+share$/)
   t.ok(usage.some((l) => /^1\.6\.0\s+unknown\s+1\.0\.0\s+\d+\s+\d+\.\d%$/.test(l)), usage.join('\n'))
   t.ok(usage.some((l) => /^3\.0\.0\s+ios\s+3\.0\.0\s+1\s+\d+\.\d%$/.test(l)))
+  t.equal(await rm.run('versions', 'usage', '--days', '366'), 0)
+  t.match(rm.out.splice(0)[0], /^Requests over the last 100 day\(s\): \d+ \(only 100 days are kept\)$/)
 
   t.equal(await rm.run('versions', 'list'), 0)
   const list = rm.out.splice(0)

@@ -7,7 +7,7 @@ import { pgSchema } from '../helpers/database.js'
 // The release manager's day, on PostgreSQL: deprecate, retire, check usage.
 
 t.test('deprecate and retire through the admin API', async (t) => {
-  const { url, adminUrl, asAdmin, app } = await startReleaseDemo(t, await pgSchema(t))
+  const { url, adminUrl, asAdmin, app } = await startReleaseDemo(t, { ...await pgSchema(t), EVERGATE_USAGE_RETENTION_DAYS: '60' })
   const sunset = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10)
 
   t.test('before any rule, every version is supported', async (t) => {
@@ -107,6 +107,9 @@ t.test('deprecate and retire through the admin API', async (t) => {
     const shares = json.versions.reduce((sum: number, v: { share: number }) => sum + v.share, 0)
     t.ok(Math.abs(shares - 1) < 1e-9, 'shares add up to 1')
     t.equal(app.release.usage.pending, 0, 'the live counts were flushed first')
+    t.match(json, { days: 1, retention_days: 60 })
+    const longer = await asAdmin('/usage?days=90')
+    t.match(longer.json, { days: 60, retention_days: 60, total: json.total }, 'no more days than are kept, and it says so')
   })
 
   t.test('bad rules are refused with a clear error', async (t) => {
