@@ -69,13 +69,47 @@ export function checkedHeaders (headers: unknown): Headers {
 }
 
 /**
- * A request step's ctx. As a response step's, it notes whether a step looked at the headers going
- * to the core: only then are they checked again.
+ * The headers a ctx lets steps read and change (a response's, or those going to the core). It
+ * notes whether a step looked at them: only then are they checked again, so a chain that leaves
+ * them alone pays nothing for it.
  */
-export class RequestStepRunner implements RequestStepContext {
+abstract class StepHeaders {
   #headers: Headers
   #seen = false
 
+  constructor (headers: Headers) {
+    this.#headers = headers
+  }
+
+  /** The headers after the steps: those given, unless a step may have changed them (then checked, and new). */
+  result (): Headers {
+    return this.#headers
+  }
+
+  /** The headers, for a step to read and change (the ctx's getter). */
+  protected touch (): HeaderMap {
+    this.#seen = true
+    return this.#headers
+  }
+
+  /** After a step on something else: if it looked at the headers, they are checked again. */
+  protected recheck (): void {
+    if (this.#seen) {
+      this.#headers = checkedHeaders(this.#headers)
+      this.#seen = false
+    }
+  }
+
+  /** A headers step's result, checked, becomes the headers. */
+  protected replace (headers: unknown): Headers {
+    this.#headers = checkedHeaders(headers)
+    this.#seen = false
+    return this.#headers
+  }
+}
+
+/** A request step's ctx: the request as the client sent it, and the headers going to the core. */
+export class RequestStepRunner extends StepHeaders implements RequestStepContext {
   constructor (
     readonly params: Readonly<Record<string, unknown>>,
     readonly query: Readonly<Record<string, unknown>>,
@@ -84,17 +118,16 @@ export class RequestStepRunner implements RequestStepContext {
     readonly platform: string | null,
     coreHeaders: Headers
   ) {
-    this.#headers = coreHeaders
+    super(coreHeaders)
   }
 
   get coreHeaders (): HeaderMap {
-    this.#seen = true
-    return this.#headers
+    return this.touch()
   }
 
   /** Runs a params, query or body chain on `value`; a step that throws is named by its file. */
   run (chain: Chain, value: unknown): unknown {
-    return runChain(chain, value, this, this.#checkHeaders)
+    return runChain(chain, value, this, this.#afterStep)
   }
 
   /**
@@ -102,54 +135,30 @@ export class RequestStepRunner implements RequestStepContext {
    * `ctx.coreHeaders` too) and returns them, checked.
    */
   runHeaders (chain: Chain): void {
-    runChain(chain, this.#headers, this, this.#takeHeaders)
-  }
-
-  /** The headers for the core, as the steps that ran left them (checked where a step touched them). */
-  result (): Headers {
-    return this.#headers
+    runChain(chain, this.result(), this, this.#replace)
   }
 
   // Arrow functions, so runChain can call them as checks.
-  #checkHeaders = (value: unknown): unknown => {
-    if (this.#seen) {
-      this.#headers = checkedHeaders(this.#headers)
-      this.#seen = false
-    }
+  #afterStep = (value: unknown): unknown => {
+    this.recheck()
     return value
   }
 
-  #takeHeaders = (headers: unknown): Headers => {
-    this.#headers = checkedHeaders(headers)
-    this.#seen = false
-    return this.#headers
-  }
+  #replace = (headers: unknown): Headers => this.replace(headers)
 }
 
-/**
- * A response step's ctx. It notes whether a body step looked at the headers: only then are they
- * checked again, so a chain that leaves them alone pays nothing for it.
- */
-export class ResponseStepContext implements ResponseContext {
-  #headers: HeaderMap
-  #seen = false
-
+/** A response step's ctx: the status and headers of the response, and the request it answers. */
+export class ResponseStepContext extends StepHeaders implements ResponseContext {
   /** The status of the response the running step is given: its newer contract's. */
   status: number
 
   constructor (status: number, readonly request: RequestContext, headers: Headers) {
+    super(headers)
     this.status = status
-    this.#headers = headers
   }
 
   get headers (): HeaderMap {
-    this.#seen = true
-    return this.#headers
-  }
-
-  /** The headers after the steps: those given, unless a step may have changed them (then checked, and new). */
-  result (): Headers {
-    return this.#headers as Headers
+    return this.touch()
   }
 
   reject (statusCode: number, code: string, message: string, details?: unknown): never {
@@ -167,15 +176,11 @@ export class ResponseStepContext implements ResponseContext {
         const step = steps[i]
         this.status = step.status
         if (step.headers) {
-          this.#headers = checkedHeaders(runStep(step.run, this.#headers, this))
-          this.#seen = false
+          this.replace(runStep(step.run, this.result(), this))
         } else if (withBody) {
           // A 204 has no body: a step from one gets none, whatever a newer step left.
           body = runStep(step.run, step.status === 204 ? undefined : body, this)
-          if (this.#seen) {
-            this.#headers = checkedHeaders(this.#headers)
-            this.#seen = false
-          }
+          this.recheck()
         }
       }
       return body
