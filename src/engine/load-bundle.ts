@@ -156,8 +156,8 @@ function answersAsDeclared (key: RouteKey, older: Contract, newerRoute: RouteCon
 /** Checks that the changes of one version account for every difference between two contracts. */
 function validateStep (older: Contract, newer: Contract, changes: readonly LoadedChange[]): void {
   const where = `versions/${newer.version}`
-  const claimedFrom = new Map<RouteKey, string>()
-  const changedFrom = new Map<RouteKey, RouteChange>()
+  /** The change of each older route a change names, and its file. */
+  const claimedFrom = new Map<RouteKey, { rc: RouteChange, file: string }>()
   const claimedTo = new Set<RouteKey>()
   let errorsIn: string | null = null
   const errorStatusIn = new Map<number, string>()
@@ -186,9 +186,8 @@ function validateStep (older: Contract, newer: Contract, changes: readonly Loade
           throw new BundleChangeError(file, `route ${rc.from} is removed, but contract ${newer.version} still serves it`)
         }
         const other = claimedFrom.get(rc.from)
-        if (other !== undefined) throw new BundleChangeError(file, `route ${rc.from} is already changed by ${other} in the same version; put both steps in one change`)
-        claimedFrom.set(rc.from, file)
-        changedFrom.set(rc.from, rc)
+        if (other !== undefined) throw new BundleChangeError(file, `route ${rc.from} is already changed by ${other.file} in the same version; put both steps in one change`)
+        claimedFrom.set(rc.from, { rc, file })
       }
       if (rc.to !== null) {
         const target = newer.routes[rc.to]
@@ -206,12 +205,13 @@ function validateStep (older: Contract, newer: Contract, changes: readonly Loade
     }
   }
   for (const key of Object.keys(older.routes) as RouteKey[]) {
-    const rc = changedFrom.get(key)
+    const claim = claimedFrom.get(key)
+    const rc = claim?.rc
     if (rc === undefined && newer.routes[key] === undefined) {
       throw new BundleChangeError(where, `route ${key} of ${older.version} is missing from ${newer.version}: declare it with move() or remove() in a change`)
     }
     const to = rc === undefined ? key : rc.to
-    if (to !== null) answersAsDeclared(key, older, newer.routes[to], newer.version, rc, claimedFrom.get(key) ?? where)
+    if (to !== null) answersAsDeclared(key, older, newer.routes[to], newer.version, rc, claim?.file ?? where)
   }
   for (const key of Object.keys(newer.routes) as RouteKey[]) {
     if (!claimedTo.has(key) && older.routes[key] === undefined) {
