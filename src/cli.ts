@@ -19,6 +19,9 @@ const USAGE = `usage: evergate <command>
   versions retire <range> [options]      refuse app versions with a 426 upgrade answer
   versions support <range> [options]     support app versions again (the newest rule wins)
   versions usage [--days N]              requests per app version and platform, with shares
+  versions release <version> [options]   announce a release: app-status names it the latest
+  versions withdraw <version> [--platform P]
+                                         withdraw an announced release (pulled from the store)
   migrate                                bring the database schema up to date
   contracts check                        compare every contract with its frozen snapshot
   contracts freeze [version...]          snapshot every contract not frozen yet (a release), or those named
@@ -28,6 +31,10 @@ options for deprecate, retire, support:
   --sunset DATE      YYYY-MM-DD: deprecated versions retire on that day
   --message TEXT     what the app shows its user
   --upgrade-url URL  the store page
+
+options for release:
+  --platform P       the store it is out in (default: every platform)
+  --date WHEN        YYYY-MM-DD or an ISO timestamp with its offset: when it is out (default: now)
 
 The versions commands talk to the admin API: EVERGATE_ADMIN_URL (default http://127.0.0.1:8081)
 with EVERGATE_ADMIN_TOKEN. migrate uses DATABASE_URL, or the embedded database in EVERGATE_DATA_DIR.
@@ -54,12 +61,17 @@ function adminClient (env: Io['env']) {
   const token = env.EVERGATE_ADMIN_TOKEN ?? ''
   if (token === '') throw new UsageError('EVERGATE_ADMIN_TOKEN is not set')
   const actor = `${userInfo().username}@${hostname()}`.replace(/[^\w.@+-]/g, '').slice(0, 64)
-  return async (method: 'GET' | 'POST', path: string, body?: unknown): Promise<any> => {
+  return async (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<any> => {
     let res
     try {
       res = await request(base + path, {
         method,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-evergate-actor': actor },
+        headers: {
+          authorization: `Bearer ${token}`,
+          'x-evergate-actor': actor,
+          // Fastify refuses an empty body said to be JSON.
+          ...(body === undefined ? {} : { 'content-type': 'application/json' })
+        },
         body: body === undefined ? undefined : JSON.stringify(body)
       })
     } catch (err) {
@@ -105,6 +117,34 @@ function ruleFrom (status: string, args: string[]) {
 const RULE_COLUMNS = ['id', 'range', 'platform', 'status', 'deprecation_date', 'sunset_date', 'message', 'updated_by'] as const
 const day = (iso: string | null) => iso?.slice(0, 10) ?? null
 
+type Admin = ReturnType<typeof adminClient>
+
+const RELEASE_OPTIONS = { platform: { type: 'string' }, date: { type: 'string' } } as const
+
+/** `versions release` and `versions withdraw`: what app-status names the latest version. */
+async function releases (command: 'release' | 'withdraw', args: string[], io: Io, admin: Admin): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: RELEASE_OPTIONS, allowPositionals: true, strict: true })
+  const [version] = positionals
+  if (version === undefined || positionals.length > 1) throw new UsageError(`versions ${command} takes one version, e.g. 3.4.0`)
+  const platform = values.platform?.toLowerCase() ?? null
+  const where = platform ?? 'every platform'
+  const date = values.date
+  if (command === 'withdraw' && date !== undefined) throw new UsageError('versions withdraw takes no --date: it withdraws the release now')
+  if (command === 'release') {
+    if (date !== undefined && (!/^\d{4}-\d{2}-\d{2}([T ]\S+)?$/.test(date) || Number.isNaN(Date.parse(date)))) throw new UsageError(`--date "${date}" is not a date (YYYY-MM-DD, or an ISO timestamp)`)
+    const release = await admin('POST', '/releases', { version, platform, released_at: date ?? null })
+    const out = Date.parse(release.released_at) <= Date.now() ? 'out now' : `out from ${release.released_at}`
+    io.out(`release ${release.id}: ${release.version} on ${where}, ${out}`)
+    return 0
+  }
+  const { releases } = await admin('GET', '/releases') as { releases: Array<{ id: number, version: string, platform: string | null }> }
+  const announced = releases.find((r) => r.version === version && r.platform === platform)
+  if (announced === undefined) throw new Error(`${version} is not announced for ${where} (evergate versions list shows what is)`)
+  await admin('DELETE', `/releases/${announced.id}`)
+  io.out(`release ${announced.id} withdrawn: ${version} on ${where}`)
+  return 0
+}
+
 async function versions (command: string | undefined, args: string[], io: Io): Promise<number> {
   const admin = adminClient(io.env)
   const STATUS: Record<string, string> = { deprecate: 'deprecated', retire: 'retired', support: 'supported' }
@@ -114,12 +154,17 @@ async function versions (command: string | undefined, args: string[], io: Io): P
       (rule.sunset_date === null ? '' : `, sunset ${day(rule.sunset_date)}`))
     return 0
   }
+  if (command === 'release' || command === 'withdraw') return await releases(command, args, io, admin)
   if (command === 'list') {
     parseArgs({ args, options: {}, strict: true })
-    const [{ rules }, seen] = await Promise.all([admin('GET', '/rules'), admin('GET', '/versions')])
+    const [{ rules }, { releases }, seen] = await Promise.all([admin('GET', '/rules'), admin('GET', '/releases'), admin('GET', '/versions')])
     io.out('Rules (a platform rule beats an any-platform rule; then the newest wins)')
     for (const line of table(rules.map((r: Record<string, string>) => ({ ...r, deprecation_date: day(r.deprecation_date), sunset_date: day(r.sunset_date) })), RULE_COLUMNS)) io.out(line)
     io.out('')
+    io.out('Releases announced (the newest one out is the latest for its platform)')
+    for (const line of table(releases, ['id', 'version', 'platform', 'released_at', 'created_by'])) io.out(line)
+    io.out('')
+    io.out(`Latest version per platform: ${seen.latest.map((l: { platform: string, version: string, source: string }) => `${l.platform} ${l.version} (${l.source})`).join(', ') || 'none seen'}`)
     io.out(`App versions seen (minimum supported: ${seen.minimum_version ?? 'none'}; contracts: ${seen.contracts.join(', ')})`)
     for (const line of table(seen.versions, ['app_version', 'platform', 'status', 'rule_id', 'sunset_date'])) io.out(line)
     return 0

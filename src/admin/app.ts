@@ -3,14 +3,16 @@ import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerO
 import semver from 'semver'
 import validation from '../gateway/validation.js'
 import type { Metrics } from '../metrics.js'
-import { RuleInvalidError, RuleNotFoundError } from '../release/errors.js'
+import {
+  ReleaseExistsError, ReleaseInvalidError, ReleaseNotFoundError, RuleInvalidError, RuleNotFoundError
+} from '../release/errors.js'
 import { rangeProblem } from '../release/policy.js'
 import type { Release } from '../release/plugin.js'
-import type { RuleFields } from '../release/repository.js'
+import type { ReleaseFields, RuleFields } from '../release/repository.js'
 import { adminPage } from './page.js'
 import {
-  AuditQuery, RuleFieldsSchema, RuleIdParams, RulePatchSchema, UsageQuery,
-  type RuleFieldsInput, type RulePatchInput
+  AuditQuery, IdParams, ReleaseFieldsSchema, RuleFieldsSchema, RulePatchSchema, UsageQuery,
+  type ReleaseFieldsInput, type RuleFieldsInput, type RulePatchInput
 } from './schemas.js'
 
 export interface AdminOptions {
@@ -54,7 +56,7 @@ function fromAnotherSite (request: FastifyRequest): boolean {
   return !URL.canParse(origin) || new URL(origin).host !== request.headers.host
 }
 
-function isoDate (field: string, value: string | null | undefined): string | null | undefined {
+function isoDate (field: string, value: string | null | undefined, invalid: (message: string) => Error = (m) => new RuleInvalidError(m)): string | null | undefined {
   if (value === undefined || value === null) return value
   const day = value.slice(0, 10)
   // Date.parse rolls 2026-02-31 over into March: a calendar day that does not round-trip is not
@@ -62,7 +64,7 @@ function isoDate (field: string, value: string | null | undefined): string | nul
   const midnight = Date.parse(`${day}T00:00:00Z`)
   const time = value.length === 10 ? midnight : Date.parse(value)
   if (Number.isNaN(midnight) || Number.isNaN(time) || new Date(midnight).toISOString().slice(0, 10) !== day) {
-    throw new RuleInvalidError(`${field} "${value}" is not a date`)
+    throw invalid(`${field} "${value}" is not a date`)
   }
   return new Date(time).toISOString()
 }
@@ -77,6 +79,19 @@ function ruleFields<T extends RuleFieldsInput | RulePatchInput> (input: T): Part
   if (deprecation !== undefined) fields.deprecation_date = deprecation
   if (sunset !== undefined) fields.sunset_date = sunset
   return fields
+}
+
+/** A release as announced: a version the stores carry (x.y.z, no pre-release), out from `released_at` (default: now). */
+function releaseFields (input: ReleaseFieldsInput): ReleaseFields {
+  const invalid = (message: string) => new ReleaseInvalidError(message)
+  if (semver.valid(input.version) !== input.version || semver.prerelease(input.version) !== null) {
+    throw invalid(`version "${input.version}" is not a release version (x.y.z, e.g. "3.4.0"; no pre-release, no build)`)
+  }
+  return {
+    platform: input.platform ?? null,
+    version: input.version,
+    released_at: isoDate('released_at', input.released_at, invalid) ?? new Date().toISOString()
+  }
 }
 
 /**
@@ -148,18 +163,35 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
   })
 
   admin.patch<{ Params: { id: number }, Body: RulePatchInput }>('/rules/:id',
-    { schema: { params: RuleIdParams, body: RulePatchSchema } }, async (request) => {
+    { schema: { params: IdParams, body: RulePatchSchema } }, async (request) => {
       const rule = await repository.updateRule(request.params.id, ruleFields(request.body), request.actor)
       if (rule === null) throw new RuleNotFoundError(request.params.id)
       await store.refresh()
       return rule
     })
 
-  admin.delete<{ Params: { id: number } }>('/rules/:id', { schema: { params: RuleIdParams } }, async (request) => {
+  admin.delete<{ Params: { id: number } }>('/rules/:id', { schema: { params: IdParams } }, async (request) => {
     const rule = await repository.deleteRule(request.params.id, request.actor)
     if (rule === null) throw new RuleNotFoundError(request.params.id)
     await store.refresh()
     return rule
+  })
+
+  admin.get('/releases', async () => ({ releases: await repository.listReleases() }))
+
+  admin.post<{ Body: ReleaseFieldsInput }>('/releases', { schema: { body: ReleaseFieldsSchema } }, async (request, reply) => {
+    const fields = releaseFields(request.body)
+    const release = await repository.createRelease(fields, request.actor)
+    if (release === null) throw new ReleaseExistsError(fields.version, fields.platform ?? 'every platform')
+    await store.refresh()
+    return reply.code(201).send(release)
+  })
+
+  admin.delete<{ Params: { id: number } }>('/releases/:id', { schema: { params: IdParams } }, async (request) => {
+    const release = await repository.deleteRelease(request.params.id, request.actor)
+    if (release === null) throw new ReleaseNotFoundError(request.params.id)
+    await store.refresh()
+    return release
   })
 
   admin.get<{ Querystring: { limit: number } }>('/audit', { schema: { querystring: AuditQuery } },
@@ -177,17 +209,21 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
   /** Every app version seen, with what the policy says of it now. */
   admin.get('/versions', async (request) => {
     await usage.flush().catch((err: Error) => request.log.warn({ err }, 'usage flush before /versions failed'))
-    const { policy } = store
-    const rows = (await repository.seenVersions())
+    const { policy, latest } = store
+    const seen = await repository.seenVersions()
+    const rows = seen
       .filter(({ app_version: version }) => semver.valid(version) !== null)
       .sort((a, b) => semver.compare(a.app_version, b.app_version) || a.platform.localeCompare(b.platform))
       .map(({ app_version: version, platform }) => {
         const decision = policy.decide(version, platform === 'unknown' ? null : platform)
         return { app_version: version, platform, status: decision.status, rule_id: decision.rule?.id ?? null, sunset_date: decision.sunsetDate?.toISOString() ?? null }
       })
+    // Every platform apps were seen on or a release was announced for; "unknown" is apps that send none.
+    const platforms = new Set([...seen.map((s) => s.platform), ...(await repository.listReleases()).map((r) => r.platform ?? 'unknown')])
     return {
       contracts: release.contractVersions,
       minimum_version: policy.minimumVersion(null),
+      latest: [...platforms].sort().map((platform) => ({ platform, ...latest.of(platform === 'unknown' ? null : platform) })),
       database: store.health,
       versions: rows
     }

@@ -71,12 +71,13 @@ function notice (text, isError) {
 
 async function load () {
   const days = $('days').value
-  const [versions, usage, rules, audit] = await Promise.all([
-    api('GET', '/versions'), api('GET', '/usage?days=' + days), api('GET', '/rules'), api('GET', '/audit?limit=20')
+  const [versions, usage, rules, releases, audit] = await Promise.all([
+    api('GET', '/versions'), api('GET', '/usage?days=' + days), api('GET', '/rules'), api('GET', '/releases'), api('GET', '/audit?limit=20')
   ])
   $('kept').textContent = usage.days < Number(days) ? ' (only the last ' + usage.days + ' days are kept)' : ''
   $('contracts').textContent = versions.contracts.join(', ')
   $('minimum').textContent = versions.minimum_version || 'none'
+  $('latest').textContent = versions.latest.map((l) => l.platform + ' ' + l.version + ' (' + l.source + ')').join(', ') || 'none'
   $('database').textContent = versions.database.status + (versions.database.reason ? ' (' + versions.database.reason + ')' : '')
   // Usage comes per contract version too: a version's traffic is the sum, its contract the one
   // that served most of it (the list comes busiest first).
@@ -114,12 +115,25 @@ async function load () {
     })
     row.insertCell().append(remove)
   })
+  const now = Date.now()
+  fill('releases', releases.releases.slice().reverse(), (row, r) => {
+    cell(row, r.version)
+    cell(row, r.platform || 'any')
+    cell(row, r.released_at.slice(0, 16).replace('T', ' ') + ' UTC' + (Date.parse(r.released_at) > now ? ' (not out yet)' : ''), 'day')
+    cell(row, r.created_by)
+    const withdraw = document.createElement('button')
+    withdraw.textContent = 'Withdraw'
+    withdraw.addEventListener('click', () => {
+      if (confirm('Withdraw release ' + r.version + ' (' + (r.platform || 'every platform') + ')?')) act(() => api('DELETE', '/releases/' + r.id), 'Release ' + r.version + ' withdrawn.').then(refresh)
+    })
+    row.insertCell().append(withdraw)
+  })
   fill('audit', audit.audit, (row, a) => {
-    const rule = a.after || a.before
+    const subject = a.after || a.before
     cell(row, a.at.slice(0, 19).replace('T', ' ') + ' UTC', 'day')
     cell(row, a.actor)
-    cell(row, a.action + ' #' + a.rule_id)
-    cell(row, rule.status + ' ' + rule.range + (rule.platform ? ' on ' + rule.platform : ''))
+    cell(row, a.action + (a.rule_id === null ? ' release #' + a.release_id : ' rule #' + a.rule_id))
+    cell(row, (a.rule_id === null ? 'release ' + subject.version : subject.status + ' ' + subject.range) + (subject.platform ? ' on ' + subject.platform : ''))
   })
 }
 
@@ -154,6 +168,16 @@ $('new-rule').addEventListener('submit', async (event) => {
     refresh()
   }
 })
+$('new-release').addEventListener('submit', async (event) => {
+  event.preventDefault()
+  const form = new FormData(event.target)
+  const field = (name) => { const v = String(form.get(name) || '').trim(); return v === '' ? null : v }
+  const release = { version: field('version'), platform: field('platform'), released_at: field('released_at') }
+  if (await act(() => api('POST', '/releases', release), 'Release ' + release.version + ' announced on every instance.')) {
+    event.target.reset()
+    refresh()
+  }
+})
 $('days').addEventListener('change', refresh)
 $('refresh').addEventListener('click', () => load().then(() => notice('Up to date.'), (err) => notice(err.message, true)))
 refresh()
@@ -161,7 +185,7 @@ refresh()
 
 const BODY = `
 <h1>evergate release management</h1>
-<p class="facts">Contract versions <span id="contracts">…</span> · minimum version <span id="minimum">…</span> · database <span id="database">…</span></p>
+<p class="facts">Contract versions <span id="contracts">…</span> · minimum version <span id="minimum">…</span> · latest <span id="latest">…</span> · database <span id="database">…</span></p>
 <p id="notice" role="status"></p>
 
 <h2>App versions in the wild</h2>
@@ -189,9 +213,22 @@ const BODY = `
   <button type="submit">Add rule</button>
 </form>
 
+<h2>Releases</h2>
+<p class="facts">The newest release out on a platform is the latest version apps there are told about. Withdraw one pulled from the store.</p>
+<table>
+  <thead><tr><th>Version</th><th>Platform</th><th>Out from</th><th>Announced by</th><th></th></tr></thead>
+  <tbody id="releases"></tbody>
+</table>
+<form id="new-release">
+  <label>Version <input name="version" required placeholder="3.4.0" pattern="\\d+\\.\\d+\\.\\d+" maxlength="64"></label>
+  <label>Platform <input name="platform" placeholder="any" pattern="[a-z][a-z0-9_\\-]{0,31}"></label>
+  <label>Out from (UTC day; default now) <input name="released_at" type="date"></label>
+  <button type="submit">Announce release</button>
+</form>
+
 <h2>Last changes</h2>
 <table>
-  <thead><tr><th>When</th><th>Who</th><th>What</th><th>Rule</th></tr></thead>
+  <thead><tr><th>When</th><th>Who</th><th>What</th><th>Rule or release</th></tr></thead>
   <tbody id="audit"></tbody>
 </table>
 `

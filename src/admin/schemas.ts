@@ -5,8 +5,10 @@ const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.U
 /** A date (`2026-12-24`, UTC) or a timestamp with its offset (`2026-12-24T09:00:00-05:00`). */
 const DateText = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}([T ][0-9:.]+(Z|[+-]\\d{2}:?\\d{2}))?$' })
 
+const Platform = Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' })
+
 export const RuleFieldsSchema = Type.Object({
-  platform: Type.Optional(Nullable(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' }))),
+  platform: Type.Optional(Nullable(Platform)),
   range: Type.String({ minLength: 1, maxLength: 200 }),
   status: Type.Union([Type.Literal('supported'), Type.Literal('deprecated'), Type.Literal('retired')]),
   deprecation_date: Type.Optional(Nullable(DateText)),
@@ -17,10 +19,17 @@ export const RuleFieldsSchema = Type.Object({
 
 export const RulePatchSchema = Type.Partial(RuleFieldsSchema, { additionalProperties: false })
 
-// The id column is a PostgreSQL integer.
-export const RuleIdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) })
+export const ReleaseFieldsSchema = Type.Object({
+  platform: Type.Optional(Nullable(Platform)),
+  version: Type.String({ minLength: 1, maxLength: 64 }),
+  released_at: Type.Optional(Nullable(DateText))
+}, { additionalProperties: false })
+
+// Id columns are PostgreSQL integers.
+export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) })
 export const AuditQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) })
 export const UsageQuery = Type.Object({ days: Type.Integer({ minimum: 1, maximum: 366, default: 7 }) })
 
 export type RuleFieldsInput = Static<typeof RuleFieldsSchema>
 export type RulePatchInput = Static<typeof RulePatchSchema>
+export type ReleaseFieldsInput = Static<typeof ReleaseFieldsSchema>

@@ -6,3 +6,9 @@ export const RuleInvalidError = createError<[string]>(
   'EVG_ERR_RULE_INVALID', '%s', 400)
 export const RuleNotFoundError = createError<[number]>(
   'EVG_ERR_RULE_NOT_FOUND', 'No rule %d', 404)
+export const ReleaseInvalidError = createError<[string]>(
+  'EVG_ERR_RELEASE_INVALID', '%s', 400)
+export const ReleaseExistsError = createError<[string, string]>(
+  'EVG_ERR_RELEASE_EXISTS', 'Release %s is already announced for %s', 409)
+export const ReleaseNotFoundError = createError<[number]>(
+  'EVG_ERR_RELEASE_NOT_FOUND', 'No release %d', 404)

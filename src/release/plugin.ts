@@ -166,15 +166,15 @@ async function releaseManagement (fastify: FastifyInstance, opts: ReleaseOptions
     const decision = client.contract === null
       ? null
       : store.policy.decide(client.appVersion, client.platform)
-    const seen = store.seen.get(client.platform ?? 'unknown') ?? []
-    const candidates = [...opts.contractVersions, ...seen]
+    const latest = store.latest.of(client.platform).version
     return {
       app_version: client.appVersion,
       platform: client.platform,
       contract_version: client.contract,
       status: decision?.status ?? 'retired',
       minimum_version: store.policy.minimumVersion(client.platform) ?? opts.contractVersions[0],
-      latest_version: candidates.sort(semver.compare).at(-1),
+      latest_version: latest,
+      update_available: client.appVersion !== null && semver.lt(client.appVersion, latest),
       deprecation_date: decision?.deprecationDate?.toISOString() ?? null,
       sunset_date: decision?.sunsetDate?.toISOString() ?? null,
       message: decision === null ? client.error?.message ?? null : decision.message,

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import pg from 'pg'
 import semver from 'semver'
+import { LatestVersions } from './latest.js'
 import { Policy } from './policy.js'
 import { toRule, type ReleaseRepository } from './repository.js'
 import { firstOfLastDays } from './usage.js'
@@ -41,8 +42,8 @@ export interface DatabaseHealth {
 export class PolicyStore {
   policy: Policy
   health: DatabaseHealth = { status: 'ok', reason: null, since: new Date().toISOString() }
-  /** Release versions in use, per platform, ascending (see IN_USE_SHARE). */
-  seen = new Map<string, string[]>()
+  /** The newest version per platform, announced or in use (see IN_USE_SHARE). */
+  latest: LatestVersions
   private version = -1
   private listener: pg.Client | null = null
   private timer: NodeJS.Timeout | undefined
@@ -52,6 +53,7 @@ export class PolicyStore {
 
   constructor (private readonly opts: PolicyStoreOptions) {
     this.policy = new Policy([], opts.contractVersions)
+    this.latest = new LatestVersions([], new Map(), opts.contractVersions)
   }
 
   /**
@@ -85,7 +87,9 @@ export class PolicyStore {
     const { repository, contractVersions } = this.opts
     const version = await repository.policyVersion()
     const since = firstOfLastDays(IN_USE_DAYS)
-    const [records, inUse] = await Promise.all([repository.listRules(), repository.versionsInUse(since, IN_USE_SHARE)])
+    const [records, releases, inUse] = await Promise.all([
+      repository.listRules(), repository.listReleases(), repository.versionsInUse(since, IN_USE_SHARE)
+    ])
     // Releases only: a beta is never the version to upgrade to.
     const seen = inUse.filter(({ app_version: v }) => semver.valid(v) !== null && semver.prerelease(v) === null)
     const byPlatform = new Map<string, string[]>()
@@ -93,9 +97,14 @@ export class PolicyStore {
       byPlatform.set(platform, [...(byPlatform.get(platform) ?? []), appVersion])
     }
     for (const list of byPlatform.values()) list.sort(semver.compare)
-    const known = [...contractVersions, ...seen.map((s) => s.app_version)]
+    const latest = new LatestVersions(
+      releases.map((r) => ({ platform: r.platform, version: r.version, releasedAt: new Date(r.released_at) })),
+      byPlatform,
+      contractVersions
+    )
+    const known = [...contractVersions, ...seen.map((s) => s.app_version), ...latest.versions()]
     this.policy = new Policy(records.map(toRule), known)
-    this.seen = byPlatform
+    this.latest = latest
     this.version = version
   }
 

@@ -19,15 +19,35 @@ export interface RuleRecord {
 
 export type RuleFields = Pick<RuleRecord, 'platform' | 'range' | 'status' | 'deprecation_date' | 'sunset_date' | 'message' | 'upgrade_url'>
 
-export interface AuditRecord {
+/** A release as the admin API and the CLI see it: announced, and the latest once `released_at` is past. */
+export interface ReleaseRecord {
+  id: number
+  platform: string | null
+  version: string
+  released_at: string
+  created_at: string
+  created_by: string
+}
+
+export type ReleaseFields = Pick<ReleaseRecord, 'platform' | 'version' | 'released_at'>
+
+/** A change to a rule (rule_id set) or to a release (release_id set), with what it was before and after. */
+export type AuditRecord = {
   id: number
   at: string
   actor: string
   action: 'create' | 'update' | 'delete'
+} & ({
   rule_id: number
+  release_id: null
   before: RuleRecord | null
   after: RuleRecord | null
-}
+} | {
+  rule_id: null
+  release_id: number
+  before: ReleaseRecord | null
+  after: ReleaseRecord | null
+})
 
 export interface UsageRow {
   day: string
@@ -50,6 +70,8 @@ export interface UsageSummary {
   share: number
 }
 
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+
 const iso = (value: Date | string | null): string | null =>
   value === null ? null : new Date(value).toISOString()
 
@@ -69,6 +91,17 @@ function toRecord (row: Record<string, any>): RuleRecord {
   }
 }
 
+function toReleaseRecord (row: Record<string, any>): ReleaseRecord {
+  return {
+    id: Number(row.id),
+    platform: row.platform,
+    version: row.version,
+    released_at: iso(row.released_at) as string,
+    created_at: iso(row.created_at) as string,
+    created_by: row.created_by
+  }
+}
+
 export function toRule (record: RuleRecord): Rule {
   const date = (v: string | null) => (v === null ? null : new Date(v))
   return {
@@ -85,8 +118,8 @@ export function toRule (record: RuleRecord): Rule {
 }
 
 /**
- * Everything release management keeps in the database. Rule changes write the audit log, bump the
- * policy version and NOTIFY other instances in one transaction.
+ * Everything release management keeps in the database. Changes to rules and releases write the
+ * audit log, bump the policy version and NOTIFY other instances in one transaction.
  */
 export class ReleaseRepository {
   constructor (private readonly knex: Knex, readonly channel: string) {}
@@ -100,7 +133,11 @@ export class ReleaseRepository {
     return Number(row.version)
   }
 
-  private async changed (trx: Knex.Transaction, audit: Omit<AuditRecord, 'id' | 'at'>): Promise<void> {
+  async listReleases (): Promise<ReleaseRecord[]> {
+    return (await this.knex('evergate_releases').select('*').orderBy('id')).map(toReleaseRecord)
+  }
+
+  private async changed (trx: Knex.Transaction, audit: DistributiveOmit<AuditRecord, 'id' | 'at'>): Promise<void> {
     await trx('evergate_audit').insert({
       ...audit,
       before: audit.before === null ? null : JSON.stringify(audit.before),
@@ -114,7 +151,7 @@ export class ReleaseRepository {
     return await this.knex.transaction(async (trx) => {
       const [row] = await trx('evergate_rules').insert({ ...fields, updated_by: actor }).returning('*')
       const after = toRecord(row)
-      await this.changed(trx, { actor, action: 'create', rule_id: after.id, before: null, after })
+      await this.changed(trx, { actor, action: 'create', rule_id: after.id, release_id: null, before: null, after })
       return after
     })
   }
@@ -126,7 +163,7 @@ export class ReleaseRepository {
       const [row] = await trx('evergate_rules').where({ id })
         .update({ ...fields, updated_by: actor, updated_at: trx.fn.now() }).returning('*')
       const after = toRecord(row)
-      await this.changed(trx, { actor, action: 'update', rule_id: id, before: toRecord(current), after })
+      await this.changed(trx, { actor, action: 'update', rule_id: id, release_id: null, before: toRecord(current), after })
       return after
     })
   }
@@ -136,7 +173,29 @@ export class ReleaseRepository {
       const [row] = await trx('evergate_rules').where({ id }).delete().returning('*')
       if (row === undefined) return null
       const before = toRecord(row)
-      await this.changed(trx, { actor, action: 'delete', rule_id: id, before, after: null })
+      await this.changed(trx, { actor, action: 'delete', rule_id: id, release_id: null, before, after: null })
+      return before
+    })
+  }
+
+  /** Announces a release; null when this version is already announced for this platform. */
+  async createRelease (fields: ReleaseFields, actor: string): Promise<ReleaseRecord | null> {
+    return await this.knex.transaction(async (trx) => {
+      const [row] = await trx('evergate_releases').insert({ ...fields, created_by: actor }).onConflict().ignore().returning('*')
+      if (row === undefined) return null
+      const after = toReleaseRecord(row)
+      await this.changed(trx, { actor, action: 'create', rule_id: null, release_id: after.id, before: null, after })
+      return after
+    })
+  }
+
+  /** Withdraws an announcement (a release pulled from the stores); null when there is none. */
+  async deleteRelease (id: number, actor: string): Promise<ReleaseRecord | null> {
+    return await this.knex.transaction(async (trx) => {
+      const [row] = await trx('evergate_releases').where({ id }).delete().returning('*')
+      if (row === undefined) return null
+      const before = toReleaseRecord(row)
+      await this.changed(trx, { actor, action: 'delete', rule_id: null, release_id: id, before, after: null })
       return before
     })
   }

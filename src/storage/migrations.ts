@@ -58,6 +58,36 @@ const migrations: Record<string, Knex.Migration> = {
     async down (knex) {
       await knex.schema.dropTable('evergate_usage')
     }
+  },
+  '003_releases': {
+    async up (knex) {
+      // Releases a release manager announced: what "latest" is, from the moment each one is out.
+      await knex.schema.createTable('evergate_releases', (t) => {
+        t.increments('id')
+        t.text('platform').nullable().comment('null: every platform')
+        t.text('version').notNullable().comment('a release (x.y.z), never a pre-release')
+        t.timestamp('released_at', { useTz: true }).notNullable().comment('when it is in the stores')
+        t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now())
+        t.text('created_by').notNullable()
+      })
+      // One announcement per version and platform; null (every platform) is a platform of its own.
+      await knex.raw("create unique index evergate_releases_version on evergate_releases (coalesce(platform, ''), version)")
+      // The audit log names a rule or a release.
+      await knex.schema.alterTable('evergate_audit', (t) => {
+        t.integer('rule_id').nullable().alter()
+        t.integer('release_id').nullable()
+      })
+      await knex.raw('alter table evergate_audit add constraint evergate_audit_subject check ((rule_id is null) <> (release_id is null))')
+    },
+    async down (knex) {
+      await knex.raw('alter table evergate_audit drop constraint evergate_audit_subject')
+      await knex('evergate_audit').whereNotNull('release_id').delete()
+      await knex.schema.alterTable('evergate_audit', (t) => {
+        t.dropColumn('release_id')
+        t.integer('rule_id').notNullable().alter()
+      })
+      await knex.schema.dropTable('evergate_releases')
+    }
   }
 }
 

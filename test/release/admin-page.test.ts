@@ -37,7 +37,7 @@ t.test('the page and the API it calls, with the credentials the browser asked fo
     t.match(csp, "default-src 'none'")
     t.match(csp, "frame-ancestors 'none'")
     t.doesNotThrow(() => new Script(script), 'the script is valid JavaScript')
-    for (const path of ['/versions', '/usage?days=', '/rules', '/audit?limit=20']) t.match(script, `'${path}`, `it calls ${path}`)
+    for (const path of ['/versions', '/usage?days=', '/rules', '/releases', '/audit?limit=20']) t.match(script, `'${path}`, `it calls ${path}`)
     for (const [, id] of script.matchAll(/\$\('([\w-]+)'\)/g)) t.match(page.text, `id="${id}"`, `the element #${id} the script fills is on the page`)
   })
 

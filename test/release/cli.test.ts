@@ -49,12 +49,32 @@ t.test('the release manager\'s commands, on two instances', async (t) => {
   t.equal(await rm.run('versions', 'usage', '--days', '366'), 0)
   t.match(rm.out.splice(0)[0], /^Requests over the last 100 day\(s\): \d+ \(only 100 days are kept\)$/)
 
+  t.equal(await rm.run('versions', 'release', '3.4.0', '--platform', 'iOS'), 0, rm.err.join('\n'))
+  t.match(rm.out.pop(), /^release \d+: 3\.4\.0 on ios, out now$/)
+  t.equal(await rm.run('versions', 'release', '3.5.0', '--date', '2099-01-01'), 0, rm.err.join('\n'))
+  t.equal(rm.out.pop(), 'release 2: 3.5.0 on every platform, out from 2099-01-01T00:00:00.000Z')
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  const ios = await call(b.url, '/_evergate/app-status', { version: '3.0.0', headers: { 'x-app-platform': 'ios' } })
+  t.match(ios.json, { latest_version: '3.4.0', update_available: true }, 'the latest on every instance within a second')
+
   t.equal(await rm.run('versions', 'list'), 0)
   const list = rm.out.splice(0)
   t.match(list[0], /^Rules/)
   t.match(list[1], /^id\s+range\s+platform\s+status\s+deprecation_date\s+sunset_date\s+message\s+updated_by$/)
   t.ok(list.some((l) => /^\d+\s+<1\.5\.0\s+-\s+retired\s+-\s+-\s+Please update Pulse/.test(l)))
   t.ok(list.some((l) => /^1\.2\.0\s+unknown\s+retired/.test(l)), list.join('\n'))
+  t.ok(list.some((l) => /^1\s+3\.4\.0\s+ios\s+\S+Z\s+\S+$/.test(l)), 'the releases announced')
+  t.ok(list.includes('Latest version per platform: ios 3.4.0 (announced), unknown 3.0.0 (contract)'), list.join('\n'))
+
+  t.equal(await rm.run('versions', 'withdraw', '3.4.0', '--platform', 'ios'), 0, rm.err.join('\n'))
+  t.equal(rm.out.pop(), 'release 1 withdrawn: 3.4.0 on ios')
+  t.equal(await rm.run('versions', 'withdraw', '3.4.0', '--platform', 'ios'), 1)
+  t.match(rm.err.pop(), /3\.4\.0 is not announced for ios/)
+  t.equal(await rm.run('versions', 'release', '3.5.0', '--date', '2099-01-01'), 1)
+  t.match(rm.err.pop(), /Release 3\.5\.0 is already announced for every platform/)
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  const withdrawn = await call(b.url, '/_evergate/app-status', { version: '3.0.0', headers: { 'x-app-platform': 'ios' } })
+  t.match(withdrawn.json, { latest_version: '3.0.0', update_available: false })
 })
 
 t.test('clear errors and exit codes scripts can trust', async (t) => {
@@ -71,6 +91,10 @@ t.test('clear errors and exit codes scripts can trust', async (t) => {
     [good, ['versions', 'support', '<1', '<2'], 2, /takes one range/],
     [good, ['versions', 'retire', '<2.0.0', '--colour', 'red'], 2, /Unknown option '--colour'/],
     [good, ['versions', 'usage', '--days', 'lots'], 2, /--days "lots"/],
+    [good, ['versions', 'release'], 2, /versions release takes one version, e\.g\. 3\.4\.0/],
+    [good, ['versions', 'release', '3.4.0', '--date', 'Thursday'], 2, /--date "Thursday" is not a date/],
+    [good, ['versions', 'release', '3.4'], 1, /version "3\.4" is not a release version/],
+    [good, ['versions', 'withdraw', '3.4.0', '--date', '2026-12-01'], 2, /withdraw takes no --date/],
     [good, ['versions', 'explode'], 2, /unknown command: versions explode/],
     [good, [], 2, /no command/],
     [{ EVERGATE_ADMIN_URL: gw.adminUrl }, ['versions', 'list'], 2, /EVERGATE_ADMIN_TOKEN is not set/],
@@ -88,11 +112,11 @@ t.test('migrate runs the migrations straight on the database', async (t) => {
   const env = await pgSchema(t)
   const first = cli(env)
   t.equal(await first.run('migrate'), 0, first.err.join('\n'))
-  t.equal(first.out[0], 'migrated the postgres database: 001_release_policy, 002_usage')
+  t.equal(first.out[0], 'migrated the postgres database: 001_release_policy, 002_usage, 003_releases')
   const again = cli(env)
   t.equal(await again.run('migrate'), 0)
   t.equal(again.out[0], 'the postgres database is up to date')
   const embedded = cli({ EVERGATE_DATA_DIR: t.testdir({}) })
   t.equal(await embedded.run('migrate'), 0, embedded.err.join('\n'))
-  t.equal(embedded.out[0], 'migrated the embedded database: 001_release_policy, 002_usage')
+  t.equal(embedded.out[0], 'migrated the embedded database: 001_release_policy, 002_usage, 003_releases')
 })

@@ -16,6 +16,8 @@ t.test('release management on the embedded database, across a restart', async (t
   t.equal(await run(['versions', 'retire', '<1.5.0'], io), 0)
   t.match((await call(first.url, '/profile', { version: '1.6.0' })).headers.sunset, /2099/)
   t.equal((await call(first.url, '/profile', { version: '1.2.0' })).status, 426)
+  t.equal(await run(['versions', 'release', '3.4.0', '--platform', 'ios'], io), 0)
+  t.equal(await run(['versions', 'release', '3.4.0', '--platform', 'ios'], io), 1, 'announced once')
   await first.admin.close()
   await first.app.close()
 
@@ -23,5 +25,7 @@ t.test('release management on the embedded database, across a restart', async (t
   t.equal((await call(second.url, '/profile', { version: '1.2.0' })).status, 426, 'the rules survived the restart')
   const usage = await second.asAdmin('/usage?days=1')
   t.equal(usage.json.total, 3, 'two counts flushed at shutdown, one live')
-  t.equal((await second.asAdmin('/audit')).json.audit.length, 2)
+  t.equal((await second.asAdmin('/audit')).json.audit.length, 3)
+  const status = await call(second.url, '/_evergate/app-status', { version: '3.0.0', headers: { 'x-app-platform': 'ios' } })
+  t.match(status.json, { latest_version: '3.4.0', update_available: true }, 'and so did the release')
 })

@@ -133,9 +133,9 @@ t.test('a new release in use becomes the latest with no rule changing', async (t
   const store = new PolicyStore({ repository, listenUrl: undefined, pollMs: null, inUseMs: 50, contractVersions: ['1.0.0', '3.0.0'], log: Fastify({ logger: false }).log })
   t.teardown(() => store.stop())
   await store.start()
-  t.same(store.seen.get('ios'), ['3.1.0'])
+  t.same(store.latest.of('ios'), { version: '3.1.0', source: 'in use' })
   await repository.addUsage([row('3.2.0', 900)])
-  await within(2000, async () => store.seen.get('ios')?.at(-1) === '3.2.0')
+  await within(2000, async () => store.latest.of('ios').version === '3.2.0')
   t.pass('3.2.0 is in use once it has its share')
 })
 

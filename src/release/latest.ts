@@ -1,0 +1,72 @@
+import semver from 'semver'
+
+/** A release as the policy store keeps it. */
+export interface Release {
+  /** null: every platform. */
+  readonly platform: string | null
+  readonly version: string
+  readonly releasedAt: Date
+}
+
+export interface Latest {
+  readonly version: string
+  /**
+   * announced: a release manager said so; in use: the newest release with its share of traffic;
+   * contract: the newest contract version, when nothing newer is known.
+   */
+  readonly source: 'announced' | 'in use' | 'contract'
+}
+
+/** The platform key usage is counted under when an app sends none. */
+const NO_PLATFORM = 'unknown'
+
+/**
+ * The newest version of the app per platform: what `app-status` tells an app it can update to.
+ *
+ * Announced releases decide, for a platform with at least one out (its own or one for every
+ * platform): a release manager's word is the only way to withdraw a release pulled from the
+ * stores, which its users keep running. With none out, the newest release in use (see
+ * PolicyStore), or the newest contract version, stands in: it lags a release by days.
+ */
+export class LatestVersions {
+  /** Per platform key (null: every platform), newest version first. */
+  private readonly announced = new Map<string | null, Release[]>()
+  private readonly head: string
+
+  /** `inUse`: per platform key, the releases in use, ascending. */
+  constructor (
+    releases: readonly Release[],
+    private readonly inUse: ReadonlyMap<string, readonly string[]>,
+    contractVersions: readonly string[]
+  ) {
+    this.head = [...contractVersions].sort(semver.compare).at(-1) as string
+    for (const release of releases) {
+      const list = this.announced.get(release.platform) ?? []
+      list.push(release)
+      this.announced.set(release.platform, list)
+    }
+    for (const list of this.announced.values()) list.sort((a, b) => semver.rcompare(a.version, b.version))
+  }
+
+  of (platform: string | null, now = Date.now()): Latest {
+    const own = platform === null ? undefined : this.newestOut(this.announced.get(platform), now)
+    const everywhere = this.newestOut(this.announced.get(null), now)
+    if (own !== undefined || everywhere !== undefined) {
+      const version = own === undefined || (everywhere !== undefined && semver.gt(everywhere, own)) ? everywhere : own
+      return { version: version as string, source: 'announced' }
+    }
+    const used = this.inUse.get(platform ?? NO_PLATFORM)?.at(-1)
+    return used !== undefined && semver.gt(used, this.head)
+      ? { version: used, source: 'in use' }
+      : { version: this.head, source: 'contract' }
+  }
+
+  /** Every announced version, for the minimum version's candidates. */
+  versions (): string[] {
+    return [...this.announced.values()].flatMap((list) => list.map((r) => r.version))
+  }
+
+  private newestOut (list: readonly Release[] | undefined, now: number): string | undefined {
+    return list?.find((release) => release.releasedAt.getTime() <= now)?.version
+  }
+}

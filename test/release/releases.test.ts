@@ -1,0 +1,97 @@
+import t from 'tap'
+import { call, startCore, startReleaseDemo } from '../helpers/gateway.js'
+import { pgSchema } from '../helpers/database.js'
+
+// A release manager announces a release the day it is in the store: from then on, app-status tells
+// the apps on that platform there is an update, on every instance, with no wait for its traffic.
+
+const status = async (url: string, version: string, platform?: string) =>
+  (await call(url, '/_evergate/app-status', { version, headers: platform === undefined ? {} : { 'x-app-platform': platform } })).json
+
+t.test('announcing and withdrawing releases', async (t) => {
+  const env = await pgSchema(t)
+  const { url: coreUrl } = await startCore(t)
+  const a = await startReleaseDemo(t, env, coreUrl)
+  const b = await startReleaseDemo(t, env, coreUrl)
+
+  t.test('before any announcement, the newest contract version is the latest', async (t) => {
+    t.match(await status(b.url, '3.0.0', 'ios'), { latest_version: '3.0.0', update_available: false })
+    t.match(await status(b.url, '2.4.0', 'ios'), { latest_version: '3.0.0', update_available: true })
+  })
+
+  let ios34 = 0
+  t.test('a release announced on one instance is the latest on every instance within a second', async (t) => {
+    const created = await a.asAdmin('/releases', { method: 'POST', json: { version: '3.4.0', platform: 'ios' }, headers: { 'x-evergate-actor': 'rm@pulse' } })
+    t.equal(created.status, 201)
+    t.match(created.json, { id: Number, version: '3.4.0', platform: 'ios', created_by: 'rm@pulse' })
+    t.ok(Date.parse(created.json.released_at) <= Date.now(), 'out as of now')
+    ios34 = created.json.id
+    t.match(await status(a.url, '3.0.0', 'ios'), { latest_version: '3.4.0', update_available: true }, 'at once on the instance that took it')
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    t.match(await status(b.url, '3.0.0', 'ios'), { latest_version: '3.4.0', update_available: true })
+    t.match(await status(b.url, '3.4.0', 'ios'), { latest_version: '3.4.0', update_available: false })
+    t.match(await status(b.url, '3.5.0-beta.2', 'ios'), { latest_version: '3.4.0', update_available: false }, 'a beta of the next one')
+    t.match(await status(b.url, '3.0.0', 'android'), { latest_version: '3.0.0', update_available: false }, 'not on another platform')
+    t.match(await status(b.url, '3.0.0'), { latest_version: '3.0.0' }, 'nor for an app that names no platform')
+  })
+
+  t.test('a release for every platform, and one dated later', async (t) => {
+    const everywhere = await a.asAdmin('/releases', { method: 'POST', json: { version: '3.3.0' } })
+    t.equal(everywhere.status, 201)
+    t.equal(everywhere.json.platform, null)
+    const later = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)
+    const scheduled = await a.asAdmin('/releases', { method: 'POST', json: { version: '3.5.0', platform: 'ios', released_at: later } })
+    t.equal(scheduled.status, 201)
+    t.equal(scheduled.json.released_at, `${later}T00:00:00.000Z`)
+    t.match(await status(a.url, '3.0.0', 'android'), { latest_version: '3.3.0' })
+    t.match(await status(a.url, '3.0.0'), { latest_version: '3.3.0' })
+    t.match(await status(a.url, '3.0.0', 'ios'), { latest_version: '3.4.0' }, 'ios: its own 3.4.0 is newer, and 3.5.0 is not out yet')
+    const { json } = await a.asAdmin('/versions')
+    t.same(json.latest.filter((l: { platform: string }) => l.platform === 'ios' || l.platform === 'unknown'), [
+      { platform: 'ios', version: '3.4.0', source: 'announced' },
+      { platform: 'unknown', version: '3.3.0', source: 'announced' }
+    ])
+  })
+
+  t.test('an announced release is a candidate for the minimum version', async (t) => {
+    const rule = await a.asAdmin('/rules', { method: 'POST', json: { range: '<3.4.0', status: 'retired', platform: 'ios' } })
+    t.equal(rule.status, 201)
+    t.match(await status(a.url, '3.0.0', 'ios'), { status: 'retired', minimum_version: '3.4.0', latest_version: '3.4.0' })
+    t.equal((await a.asAdmin(`/rules/${rule.json.id as number}`, { method: 'DELETE' })).status, 200)
+  })
+
+  t.test('withdrawing a release pulled from the store takes "latest" back', async (t) => {
+    const withdrawn = await a.asAdmin(`/releases/${ios34}`, { method: 'DELETE', headers: { 'x-evergate-actor': 'rm@pulse' } })
+    t.equal(withdrawn.status, 200)
+    t.match(withdrawn.json, { id: ios34, version: '3.4.0' })
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    t.match(await status(b.url, '3.0.0', 'ios'), { latest_version: '3.3.0' }, 'the release for every platform stands')
+    t.equal((await a.asAdmin(`/releases/${ios34}`, { method: 'DELETE' })).status, 404)
+    const { json } = await a.asAdmin('/audit?limit=10')
+    const releases = json.audit.filter((entry: { release_id: number | null }) => entry.release_id !== null)
+    t.match(releases[0], { action: 'delete', actor: 'rm@pulse', rule_id: null, release_id: ios34, before: { version: '3.4.0', platform: 'ios' }, after: null })
+    t.match(releases.at(-1), { action: 'create', release_id: ios34, before: null, after: { version: '3.4.0' } })
+    t.equal(releases.length, 4, 'three announcements and a withdrawal')
+  })
+
+  t.test('bad announcements are refused with a clear error, and nothing is kept', async (t) => {
+    const before = (await a.asAdmin('/releases')).json.releases.length
+    const again = await a.asAdmin('/releases', { method: 'POST', json: { version: '3.3.0', platform: null } })
+    t.equal(again.status, 409)
+    t.match(again.json.error, { code: 'EVG_ERR_RELEASE_EXISTS', message: 'Release 3.3.0 is already announced for every platform' })
+    t.equal((await a.asAdmin('/releases', { method: 'POST', json: { version: '3.3.0', platform: 'ios' } })).status, 201, 'the same version on one platform is another announcement')
+    for (const version of ['3.4', 'v3.4.0', '3.4.0-beta.1', '3.4.0+451', 'latest']) {
+      const res = await a.asAdmin('/releases', { method: 'POST', json: { version } })
+      t.equal(res.status, 400, version)
+      t.match(res.json.error, { code: 'EVG_ERR_RELEASE_INVALID', message: `version "${version}" is not a release version` }, version)
+    }
+    const date = await a.asAdmin('/releases', { method: 'POST', json: { version: '3.6.0', released_at: '2026-02-30' } })
+    t.match(date.json.error, { code: 'EVG_ERR_RELEASE_INVALID', message: 'released_at "2026-02-30" is not a date' })
+    const platform = await a.asAdmin('/releases', { method: 'POST', json: { version: '3.6.0', platform: 'iOS 17' } })
+    t.equal(platform.json.error.code, 'EVG_ERR_VALIDATION')
+    const extra = await a.asAdmin('/releases', { method: 'POST', json: { version: '3.6.0', notes: 'x' } })
+    t.equal(extra.json.error.code, 'EVG_ERR_VALIDATION')
+    t.equal((await a.asAdmin('/releases/0', { method: 'DELETE' })).status, 400)
+    t.equal((await a.asAdmin('/releases')).json.releases.length, before + 1)
+  })
+})
