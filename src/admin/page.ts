@@ -57,7 +57,7 @@ function fill (id, items, render) {
   for (const item of items) render(body.insertRow(), item)
   if (items.length === 0) {
     const td = cell(body.insertRow(), 'None', 'empty')
-    td.colSpan = body.closest('table').tHead.rows[0].cells.length
+    td.colSpan = body.closest('table').querySelectorAll('thead th').length
   }
 }
 

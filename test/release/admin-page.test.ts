@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { Script } from 'node:vm'
+import { Window } from 'happy-dom'
 import t from 'tap'
 import { ADMIN_TOKEN, call, startReleaseDemo } from '../helpers/gateway.js'
 import { pgSchema } from '../helpers/database.js'
@@ -62,6 +63,49 @@ t.test('the page and the API it calls, with the credentials the browser asked fo
     t.equal(named.json.updated_by, 'Zoë Lovelace', 'a person\'s name, as typed')
     const versions = await call(adminUrl, '/versions', { headers: asBrowser })
     t.equal(versions.status, 200)
+  })
+
+  t.test('the page\'s script, run on a DOM against the API: it fills the page, announces and withdraws a release', async (t) => {
+    await call(adminUrl, '/releases', { method: 'POST', headers: asBrowser, json: { version: '3.4.0', platform: 'ios' } })
+    const page = (await call(adminUrl, '/', { headers: asBrowser })).text
+    const window = new Window({ url: adminUrl })
+    t.teardown(() => window.happyDOM.close())
+    const { document } = window
+    document.body.innerHTML = page.slice(page.indexOf('<body>') + 6, page.indexOf('<script>'))
+    // The browser's part: its fetch, sending the credentials it asked for, and its confirm dialog.
+    const fetchAsBrowser = async (path: string, init: RequestInit = {}) =>
+      await fetch(new URL(path, adminUrl), { ...init, headers: { ...init.headers as Record<string, string>, ...asBrowser } })
+    const script = /<script>([\s\S]*)<\/script>/.exec(page)?.[1] ?? ''
+    // The page's own script, with the browser's globals handed to it.
+    new Function('document', 'fetch', 'confirm', 'FormData', script)(document, fetchAsBrowser, () => true, window.FormData)
+    const text = (id: string) => document.getElementById(id)?.textContent ?? ''
+    const settled = async (check: () => boolean) => {
+      for (let i = 0; i < 100 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 20))
+      return check()
+    }
+
+    t.ok(await settled(() => text('latest') !== '…'), 'the page loaded')
+    t.equal(text('notice'), '', `with no error: ${text('notice')}`)
+    t.match(text('latest'), 'ios 3.4.0 (announced)')
+    t.match(text('releases'), /3\.4\.0ios.*UTCada\.rm/)
+    t.match(text('rules'), /<1\.5\.0.*retired/)
+    t.match(text('audit'), /create release #\d+release 3\.4\.0 on ios/, 'a release in the audit log')
+    t.match(text('audit'), /create rule #\d+retired <1\.5\.0/, 'and a rule')
+
+    const form = document.getElementById('new-release') as unknown as { elements: Record<string, { value: string }>, dispatchEvent (e: unknown): boolean }
+    form.elements.version.value = '3.5.0'
+    form.elements.platform.value = 'android'
+    form.dispatchEvent(new window.Event('submit', { cancelable: true }))
+    t.ok(await settled(() => text('notice') === 'Release 3.5.0 announced on every instance.'), text('notice'))
+    t.ok(await settled(() => text('latest').includes('android 3.5.0 (announced)')), text('latest'))
+
+    const withdraw = [...document.querySelectorAll('#releases tr')]
+      .find((row) => row.textContent.startsWith('3.4.0'))?.querySelector('button')
+    withdraw?.click()
+    t.ok(await settled(() => text('notice') === 'Release 3.4.0 withdrawn.'), text('notice'))
+    const { json } = await call(adminUrl, '/releases', { headers: asBrowser })
+    t.same(json.releases.map((r: { version: string, platform: string }) => `${r.version} ${r.platform}`), ['3.5.0 android'])
+    t.equal(json.releases[0].created_by, 'ada.rm', 'signed with the browser\'s user name')
   })
 
   t.test('another site\'s page cannot act with the browser\'s credentials', async (t) => {
