@@ -44,7 +44,7 @@ async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions):
     userAgentFallback: opts.userAgentFallback
   })
   if (opts.release !== null) {
-    await fastify.register(releaseManagement, { ...opts.release, contractVersions, vary, metrics: opts.metrics })
+    await fastify.register(releaseManagement, { ...opts.release, contractVersions, platforms: opts.platforms, vary, metrics: opts.metrics })
   }
   await fastify.register(upstreams, opts.upstream)
   await fastify.register(clientErrors, { plans: opts.plans, vary, bodyLimit: opts.bodyLimit })

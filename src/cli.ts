@@ -8,6 +8,8 @@ import { request } from 'undici'
 import { loadConfig } from './config.js'
 import type { BundleSource } from './engine/index.js'
 import { checkSnapshots, faulty, freezeSnapshots, tampered, type SnapshotReport } from './contract-snapshots.js'
+import { instantOf } from './release/dates.js'
+import { releaseVersionProblem } from './release/latest.js'
 import { rangeProblem } from './release/policy.js'
 import { openDatabase } from './storage/database.js'
 import { migrate } from './storage/migrations.js'
@@ -34,7 +36,7 @@ options for deprecate, retire, support:
 
 options for release:
   --platform P       the store it is out in (default: every platform)
-  --date WHEN        YYYY-MM-DD or an ISO timestamp with its offset: when it is out (default: now)
+  --date WHEN        YYYY-MM-DD (UTC), or a timestamp with its offset: when it is out (default: now)
 
 The versions commands talk to the admin API: EVERGATE_ADMIN_URL (default http://127.0.0.1:8081)
 with EVERGATE_ADMIN_TOKEN. migrate uses DATABASE_URL, or the embedded database in EVERGATE_DATA_DIR.
@@ -98,7 +100,7 @@ function ruleFrom (status: string, args: string[]) {
   const problem = rangeProblem(range)
   if (problem !== null) throw new UsageError(problem)
   const sunset = values.sunset
-  if (sunset !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(sunset) || new Date(`${sunset}T00:00:00Z`).toISOString().slice(0, 10) !== sunset)) {
+  if (sunset !== undefined && (sunset.length !== 10 || instantOf(sunset) === null)) {
     throw new UsageError(`--sunset "${sunset}" is not a date (YYYY-MM-DD)`)
   }
   if (values['upgrade-url'] !== undefined && !URL.canParse(values['upgrade-url'])) {
@@ -131,14 +133,16 @@ async function releases (command: 'release' | 'withdraw', args: string[], io: Io
   const date = values.date
   if (command === 'withdraw' && date !== undefined) throw new UsageError('versions withdraw takes no --date: it withdraws the release now')
   if (command === 'release') {
-    if (date !== undefined && (!/^\d{4}-\d{2}-\d{2}([T ]\S+)?$/.test(date) || Number.isNaN(Date.parse(date)))) throw new UsageError(`--date "${date}" is not a date (YYYY-MM-DD, or an ISO timestamp)`)
+    if (date !== undefined && instantOf(date) === null) throw new UsageError(`--date "${date}" is not a date (YYYY-MM-DD (UTC), or a timestamp with its offset)`)
+    const problem = releaseVersionProblem(version)
+    if (problem !== null) throw new UsageError(problem)
     const release = await admin('POST', '/releases', { version, platform, released_at: date ?? null })
     const out = Date.parse(release.released_at) <= Date.now() ? 'out now' : `out from ${release.released_at}`
     io.out(`release ${release.id}: ${release.version} on ${where}, ${out}`)
     return 0
   }
-  const { releases } = await admin('GET', '/releases') as { releases: Array<{ id: number, version: string, platform: string | null }> }
-  const announced = releases.find((r) => r.version === version && r.platform === platform)
+  const { releases } = await admin('GET', '/releases') as { releases: Array<{ id: number, version: string, platform: string | null, withdrawn_at: string | null }> }
+  const announced = releases.find((r) => r.version === version && r.platform === platform && r.withdrawn_at === null)
   if (announced === undefined) throw new Error(`${version} is not announced for ${where} (evergate versions list shows what is)`)
   await admin('DELETE', `/releases/${announced.id}`)
   io.out(`release ${announced.id} withdrawn: ${version} on ${where}`)
@@ -162,7 +166,7 @@ async function versions (command: string | undefined, args: string[], io: Io): P
     for (const line of table(rules.map((r: Record<string, string>) => ({ ...r, deprecation_date: day(r.deprecation_date), sunset_date: day(r.sunset_date) })), RULE_COLUMNS)) io.out(line)
     io.out('')
     io.out('Releases announced (the newest one out is the latest for its platform)')
-    for (const line of table(releases, ['id', 'version', 'platform', 'released_at', 'created_by'])) io.out(line)
+    for (const line of table(releases, ['id', 'version', 'platform', 'released_at', 'created_by', 'withdrawn_at', 'withdrawn_by'])) io.out(line)
     io.out('')
     io.out(`Latest version per platform: ${seen.latest.map((l: { platform: string, version: string, source: string }) => `${l.platform} ${l.version} (${l.source})`).join(', ') || 'none seen'}`)
     io.out(`App versions seen (minimum supported: ${seen.minimum_version ?? 'none'}; contracts: ${seen.contracts.join(', ')})`)

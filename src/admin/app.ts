@@ -6,6 +6,8 @@ import type { Metrics } from '../metrics.js'
 import {
   ReleaseExistsError, ReleaseInvalidError, ReleaseNotFoundError, RuleInvalidError, RuleNotFoundError
 } from '../release/errors.js'
+import { instantOf } from '../release/dates.js'
+import { releaseVersionProblem } from '../release/latest.js'
 import { rangeProblem } from '../release/policy.js'
 import type { Release } from '../release/plugin.js'
 import type { ReleaseFields, RuleFields } from '../release/repository.js'
@@ -58,21 +60,25 @@ function fromAnotherSite (request: FastifyRequest): boolean {
 
 function isoDate (field: string, value: string | null | undefined, invalid: (message: string) => Error = (m) => new RuleInvalidError(m)): string | null | undefined {
   if (value === undefined || value === null) return value
-  const day = value.slice(0, 10)
-  // Date.parse rolls 2026-02-31 over into March: a calendar day that does not round-trip is not
-  // one. A timestamp's own day is checked alone, as its offset may put it on another UTC day.
-  const midnight = Date.parse(`${day}T00:00:00Z`)
-  const time = value.length === 10 ? midnight : Date.parse(value)
-  if (Number.isNaN(midnight) || Number.isNaN(time) || new Date(midnight).toISOString().slice(0, 10) !== day) {
-    throw invalid(`${field} "${value}" is not a date`)
-  }
-  return new Date(time).toISOString()
+  const instant = instantOf(value)
+  if (instant === null) throw invalid(`${field} "${value}" is not a date`)
+  return instant
 }
 
-/** Checks what the schema cannot: the range is semver, the dates are real dates. */
-function ruleFields<T extends RuleFieldsInput | RulePatchInput> (input: T): Partial<RuleFields> {
-  const problem = input.range === undefined ? null : rangeProblem(input.range)
-  if (problem !== null) throw new RuleInvalidError(`range ${problem}`)
+/**
+ * Why a rule or release cannot name `platform`, or null when it can. Apps are told apart by the
+ * platforms configured, any other being `other`: a rule for "iphone" would never apply.
+ */
+function platformProblem (platform: string | null | undefined, platforms: readonly string[]): string | null {
+  if (platform === null || platform === undefined || platforms.includes(platform)) return null
+  return `platform "${platform}" is not one apps are told apart by: ${platforms.join(', ')} (EVERGATE_PLATFORMS, and other)`
+}
+
+/** Checks what the schema cannot: the range is semver, the platform is known, the dates are real dates. */
+function ruleFields<T extends RuleFieldsInput | RulePatchInput> (input: T, platforms: readonly string[]): Partial<RuleFields> {
+  const range = input.range === undefined ? null : rangeProblem(input.range)
+  const problem = (range === null ? null : `range ${range}`) ?? platformProblem(input.platform, platforms)
+  if (problem !== null) throw new RuleInvalidError(problem)
   const fields: Partial<RuleFields> = { ...input } as Partial<RuleFields>
   const deprecation = isoDate('deprecation_date', input.deprecation_date)
   const sunset = isoDate('sunset_date', input.sunset_date)
@@ -82,11 +88,10 @@ function ruleFields<T extends RuleFieldsInput | RulePatchInput> (input: T): Part
 }
 
 /** A release as announced: a version the stores carry (x.y.z, no pre-release), out from `released_at` (default: now). */
-function releaseFields (input: ReleaseFieldsInput): ReleaseFields {
+function releaseFields (input: ReleaseFieldsInput, platforms: readonly string[]): ReleaseFields {
   const invalid = (message: string) => new ReleaseInvalidError(message)
-  if (semver.valid(input.version) !== input.version || semver.prerelease(input.version) !== null) {
-    throw invalid(`version "${input.version}" is not a release version (x.y.z, e.g. "3.4.0"; no pre-release, no build)`)
-  }
+  const problem = releaseVersionProblem(input.version) ?? platformProblem(input.platform, platforms)
+  if (problem !== null) throw invalid(problem)
   return {
     platform: input.platform ?? null,
     version: input.version,
@@ -153,7 +158,7 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
 
   admin.post<{ Body: RuleFieldsInput }>('/rules', { schema: { body: RuleFieldsSchema } }, async (request, reply) => {
     const fields = {
-      platform: null, deprecation_date: null, sunset_date: null, message: null, upgrade_url: null, ...ruleFields(request.body)
+      platform: null, deprecation_date: null, sunset_date: null, message: null, upgrade_url: null, ...ruleFields(request.body, release.platforms)
     } as RuleFields
     // Deprecated as of now, unless the release manager dated it.
     if (fields.status === 'deprecated' && fields.deprecation_date === null) fields.deprecation_date = new Date().toISOString()
@@ -164,7 +169,7 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
 
   admin.patch<{ Params: { id: number }, Body: RulePatchInput }>('/rules/:id',
     { schema: { params: IdParams, body: RulePatchSchema } }, async (request) => {
-      const rule = await repository.updateRule(request.params.id, ruleFields(request.body), request.actor)
+      const rule = await repository.updateRule(request.params.id, ruleFields(request.body, release.platforms), request.actor)
       if (rule === null) throw new RuleNotFoundError(request.params.id)
       await store.refresh()
       return rule
@@ -180,18 +185,18 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
   admin.get('/releases', async () => ({ releases: await repository.listReleases() }))
 
   admin.post<{ Body: ReleaseFieldsInput }>('/releases', { schema: { body: ReleaseFieldsSchema } }, async (request, reply) => {
-    const fields = releaseFields(request.body)
-    const release = await repository.createRelease(fields, request.actor)
-    if (release === null) throw new ReleaseExistsError(fields.version, fields.platform ?? 'every platform')
+    const fields = releaseFields(request.body, release.platforms)
+    const announced = await repository.createRelease(fields, request.actor)
+    if (announced === null) throw new ReleaseExistsError(fields.version, fields.platform ?? 'every platform')
     await store.refresh()
-    return reply.code(201).send(release)
+    return reply.code(201).send(announced)
   })
 
   admin.delete<{ Params: { id: number } }>('/releases/:id', { schema: { params: IdParams } }, async (request) => {
-    const release = await repository.deleteRelease(request.params.id, request.actor)
-    if (release === null) throw new ReleaseNotFoundError(request.params.id)
+    const withdrawn = await repository.withdrawRelease(request.params.id, request.actor)
+    if (withdrawn === null) throw new ReleaseNotFoundError(request.params.id)
     await store.refresh()
-    return release
+    return withdrawn
   })
 
   admin.get<{ Querystring: { limit: number } }>('/audit', { schema: { querystring: AuditQuery } },
@@ -219,7 +224,8 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
         return { app_version: version, platform, status: decision.status, rule_id: decision.rule?.id ?? null, sunset_date: decision.sunsetDate?.toISOString() ?? null }
       })
     // Every platform apps were seen on or a release was announced for; "unknown" is apps that send none.
-    const platforms = new Set([...seen.map((s) => s.platform), ...(await repository.listReleases()).map((r) => r.platform ?? 'unknown')])
+    const announced = (await repository.listReleases()).filter((r) => r.withdrawn_at === null)
+    const platforms = new Set([...seen.map((s) => s.platform), ...announced.map((r) => r.platform ?? 'unknown')])
     return {
       contracts: release.contractVersions,
       minimum_version: policy.minimumVersion(null),

@@ -121,6 +121,10 @@ async function load () {
     cell(row, r.platform || 'any')
     cell(row, r.released_at.slice(0, 16).replace('T', ' ') + ' UTC' + (Date.parse(r.released_at) > now ? ' (not out yet)' : ''), 'day')
     cell(row, r.created_by)
+    if (r.withdrawn_at !== null) {
+      cell(row, 'withdrawn ' + day(r.withdrawn_at) + ' by ' + r.withdrawn_by, 'empty')
+      return
+    }
     const withdraw = document.createElement('button')
     withdraw.textContent = 'Withdraw'
     withdraw.addEventListener('click', () => {

@@ -1,9 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { DATE_PATTERN } from '../release/dates.js'
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()])
 
-/** A date (`2026-12-24`, UTC) or a timestamp with its offset (`2026-12-24T09:00:00-05:00`). */
-const DateText = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}([T ][0-9:.]+(Z|[+-]\\d{2}:?\\d{2}))?$' })
+const DateText = Type.String({ pattern: DATE_PATTERN })
 
 const Platform = Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' })
 

@@ -11,4 +11,4 @@ export const ReleaseInvalidError = createError<[string]>(
 export const ReleaseExistsError = createError<[string, string]>(
   'EVG_ERR_RELEASE_EXISTS', 'Release %s is already announced for %s', 409)
 export const ReleaseNotFoundError = createError<[number]>(
-  'EVG_ERR_RELEASE_NOT_FOUND', 'No release %d', 404)
+  'EVG_ERR_RELEASE_NOT_FOUND', 'No release %d, or it is withdrawn already', 404)

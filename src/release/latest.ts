@@ -6,6 +6,8 @@ export interface Release {
   readonly platform: string | null
   readonly version: string
   readonly releasedAt: Date
+  /** Pulled from the stores: never the latest, announced or in use. */
+  readonly withdrawn: boolean
 }
 
 export interface Latest {
@@ -17,6 +19,13 @@ export interface Latest {
   readonly source: 'announced' | 'in use' | 'contract'
 }
 
+/** Why `version` cannot be announced as a release, or null when it can. */
+export function releaseVersionProblem (version: string): string | null {
+  return semver.valid(version) === version && semver.prerelease(version) === null
+    ? null
+    : `version "${version}" is not a release version (x.y.z, e.g. "3.4.0"; no pre-release, no build)`
+}
+
 /** The platform key usage is counted under when an app sends none. */
 const NO_PLATFORM = 'unknown'
 
@@ -24,13 +33,15 @@ const NO_PLATFORM = 'unknown'
  * The newest version of the app per platform: what `app-status` tells an app it can update to.
  *
  * Announced releases decide, for a platform with at least one out (its own or one for every
- * platform): a release manager's word is the only way to withdraw a release pulled from the
- * stores, which its users keep running. With none out, the newest release in use (see
- * PolicyStore), or the newest contract version, stands in: it lags a release by days.
+ * platform). With none out, the newest release in use (see PolicyStore), or the newest contract
+ * version, stands in: it lags a release by days. A withdrawn release is neither, although its
+ * users keep running it.
  */
 export class LatestVersions {
   /** Per platform key (null: every platform), newest version first. */
   private readonly announced = new Map<string | null, Release[]>()
+  /** Per platform key (null: every platform), the versions withdrawn. */
+  private readonly withdrawn = new Map<string | null, Set<string>>()
   private readonly head: string
 
   /** `inUse`: per platform key, the releases in use, ascending. */
@@ -41,6 +52,11 @@ export class LatestVersions {
   ) {
     this.head = [...contractVersions].sort(semver.compare).at(-1) as string
     for (const release of releases) {
+      if (release.withdrawn) {
+        const versions = this.withdrawn.get(release.platform) ?? new Set()
+        this.withdrawn.set(release.platform, versions.add(release.version))
+        continue
+      }
       const list = this.announced.get(release.platform) ?? []
       list.push(release)
       this.announced.set(release.platform, list)
@@ -55,15 +71,15 @@ export class LatestVersions {
       const version = own === undefined || (everywhere !== undefined && semver.gt(everywhere, own)) ? everywhere : own
       return { version: version as string, source: 'announced' }
     }
-    const used = this.inUse.get(platform ?? NO_PLATFORM)?.at(-1)
+    const used = this.inUse.get(platform ?? NO_PLATFORM)?.findLast((version) => !this.isWithdrawn(version, platform))
     return used !== undefined && semver.gt(used, this.head)
       ? { version: used, source: 'in use' }
       : { version: this.head, source: 'contract' }
   }
 
-  /** Every announced version, for the minimum version's candidates. */
-  versions (): string[] {
-    return [...this.announced.values()].flatMap((list) => list.map((r) => r.version))
+  private isWithdrawn (version: string, platform: string | null): boolean {
+    return this.withdrawn.get(null)?.has(version) === true ||
+      (platform !== null && this.withdrawn.get(platform)?.has(version) === true)
   }
 
   private newestOut (list: readonly Release[] | undefined, now: number): string | undefined {

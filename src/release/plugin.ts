@@ -23,11 +23,15 @@ export interface ReleaseOptions {
   /** Days of usage kept, today included. */
   usageRetentionDays: number
   contractVersions: readonly string[]
+  /** The platforms apps are told apart by (EVERGATE_PLATFORMS); any other is `other`. */
+  platforms: readonly string[]
   metrics: Metrics
 }
 
 export interface Release {
   readonly contractVersions: readonly string[]
+  /** What a rule or a release may name as its platform: the ones apps are told apart by, and `other`. */
+  readonly platforms: readonly string[]
   readonly db: Database
   readonly repository: ReleaseRepository
   readonly store: PolicyStore
@@ -102,7 +106,8 @@ async function releaseManagement (fastify: FastifyInstance, opts: ReleaseOptions
   startExpiring()
   const expiringEvery = setInterval(startExpiring, RETENTION_EVERY_MS).unref()
 
-  fastify.decorate('release', { contractVersions: opts.contractVersions, db, repository, store, usage, usageRetentionDays: opts.usageRetentionDays })
+  const platforms = [...opts.platforms, 'other']
+  fastify.decorate('release', { contractVersions: opts.contractVersions, platforms, db, repository, store, usage, usageRetentionDays: opts.usageRetentionDays })
   fastify.addHook('onClose', async () => {
     clearInterval(flushing)
     clearInterval(expiringEvery)

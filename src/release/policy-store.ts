@@ -98,11 +98,11 @@ export class PolicyStore {
     }
     for (const list of byPlatform.values()) list.sort(semver.compare)
     const latest = new LatestVersions(
-      releases.map((r) => ({ platform: r.platform, version: r.version, releasedAt: new Date(r.released_at) })),
+      releases.map((r) => ({ platform: r.platform, version: r.version, releasedAt: new Date(r.released_at), withdrawn: r.withdrawn_at !== null })),
       byPlatform,
       contractVersions
     )
-    const known = [...contractVersions, ...seen.map((s) => s.app_version), ...latest.versions()]
+    const known = [...contractVersions, ...seen.map((s) => s.app_version)]
     this.policy = new Policy(records.map(toRule), known)
     this.latest = latest
     this.version = version

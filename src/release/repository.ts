@@ -19,7 +19,10 @@ export interface RuleRecord {
 
 export type RuleFields = Pick<RuleRecord, 'platform' | 'range' | 'status' | 'deprecation_date' | 'sunset_date' | 'message' | 'upgrade_url'>
 
-/** A release as the admin API and the CLI see it: announced, and the latest once `released_at` is past. */
+/**
+ * A release as the admin API and the CLI see it: announced, and the latest once `released_at` is
+ * past, unless it was withdrawn.
+ */
 export interface ReleaseRecord {
   id: number
   platform: string | null
@@ -27,6 +30,8 @@ export interface ReleaseRecord {
   released_at: string
   created_at: string
   created_by: string
+  withdrawn_at: string | null
+  withdrawn_by: string | null
 }
 
 export type ReleaseFields = Pick<ReleaseRecord, 'platform' | 'version' | 'released_at'>
@@ -36,7 +41,7 @@ export type AuditRecord = {
   id: number
   at: string
   actor: string
-  action: 'create' | 'update' | 'delete'
+  action: 'create' | 'update' | 'delete' | 'withdraw'
 } & ({
   rule_id: number
   release_id: null
@@ -98,7 +103,9 @@ function toReleaseRecord (row: Record<string, any>): ReleaseRecord {
     version: row.version,
     released_at: iso(row.released_at) as string,
     created_at: iso(row.created_at) as string,
-    created_by: row.created_by
+    created_by: row.created_by,
+    withdrawn_at: iso(row.withdrawn_at),
+    withdrawn_by: row.withdrawn_by
   }
 }
 
@@ -178,7 +185,7 @@ export class ReleaseRepository {
     })
   }
 
-  /** Announces a release; null when this version is already announced for this platform. */
+  /** Announces a release; null when this version already stands announced for this platform. */
   async createRelease (fields: ReleaseFields, actor: string): Promise<ReleaseRecord | null> {
     return await this.knex.transaction(async (trx) => {
       const [row] = await trx('evergate_releases').insert({ ...fields, created_by: actor }).onConflict().ignore().returning('*')
@@ -189,14 +196,16 @@ export class ReleaseRepository {
     })
   }
 
-  /** Withdraws an announcement (a release pulled from the stores); null when there is none. */
-  async deleteRelease (id: number, actor: string): Promise<ReleaseRecord | null> {
+  /** Withdraws an announcement (a release pulled from the stores); null when none stands. */
+  async withdrawRelease (id: number, actor: string): Promise<ReleaseRecord | null> {
     return await this.knex.transaction(async (trx) => {
-      const [row] = await trx('evergate_releases').where({ id }).delete().returning('*')
-      if (row === undefined) return null
-      const before = toReleaseRecord(row)
-      await this.changed(trx, { actor, action: 'delete', rule_id: null, release_id: id, before, after: null })
-      return before
+      const current = await trx('evergate_releases').where({ id }).whereNull('withdrawn_at').forUpdate().first()
+      if (current === undefined) return null
+      const [row] = await trx('evergate_releases').where({ id })
+        .update({ withdrawn_at: trx.fn.now(), withdrawn_by: actor }).returning('*')
+      const after = toReleaseRecord(row)
+      await this.changed(trx, { actor, action: 'withdraw', rule_id: null, release_id: id, before: toReleaseRecord(current), after })
+      return after
     })
   }
 

@@ -61,7 +61,8 @@ const migrations: Record<string, Knex.Migration> = {
   },
   '003_releases': {
     async up (knex) {
-      // Releases a release manager announced: what "latest" is, from the moment each one is out.
+      // Releases a release manager announced: what "latest" is, from the moment each one is out. A
+      // withdrawn one stays, so that its users' traffic never makes it the latest again.
       await knex.schema.createTable('evergate_releases', (t) => {
         t.increments('id')
         t.text('platform').nullable().comment('null: every platform')
@@ -69,9 +70,11 @@ const migrations: Record<string, Knex.Migration> = {
         t.timestamp('released_at', { useTz: true }).notNullable().comment('when it is in the stores')
         t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now())
         t.text('created_by').notNullable()
+        t.timestamp('withdrawn_at', { useTz: true }).nullable().comment('pulled from the stores')
+        t.text('withdrawn_by').nullable()
       })
-      // One announcement per version and platform; null (every platform) is a platform of its own.
-      await knex.raw("create unique index evergate_releases_version on evergate_releases (coalesce(platform, ''), version)")
+      // One standing announcement per version and platform; null (every platform) is a platform of its own.
+      await knex.raw("create unique index evergate_releases_version on evergate_releases (coalesce(platform, ''), version) where withdrawn_at is null")
       // The audit log names a rule or a release.
       await knex.schema.alterTable('evergate_audit', (t) => {
         t.integer('rule_id').nullable().alter()

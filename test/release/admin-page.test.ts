@@ -103,9 +103,11 @@ t.test('the page and the API it calls, with the credentials the browser asked fo
       .find((row) => row.textContent.startsWith('3.4.0'))?.querySelector('button')
     withdraw?.click()
     t.ok(await settled(() => text('notice') === 'Release 3.4.0 withdrawn.'), text('notice'))
+    t.ok(await settled(() => /3\.4\.0ios.*withdrawn \d{4}-\d{2}-\d{2} by ada\.rm/.test(text('releases'))), text('releases'))
     const { json } = await call(adminUrl, '/releases', { headers: asBrowser })
-    t.same(json.releases.map((r: { version: string, platform: string }) => `${r.version} ${r.platform}`), ['3.5.0 android'])
-    t.equal(json.releases[0].created_by, 'ada.rm', 'signed with the browser\'s user name')
+    t.same(json.releases.map((r: { version: string, platform: string, withdrawn_by: string | null }) => `${r.version} ${r.platform} ${r.withdrawn_by}`),
+      ['3.4.0 ios ada.rm', '3.5.0 android null'])
+    t.equal(json.releases[1].created_by, 'ada.rm', 'signed with the browser\'s user name')
   })
 
   t.test('another site\'s page cannot act with the browser\'s credentials', async (t) => {

@@ -63,13 +63,15 @@ t.test('the release manager\'s commands, on two instances', async (t) => {
   t.match(list[1], /^id\s+range\s+platform\s+status\s+deprecation_date\s+sunset_date\s+message\s+updated_by$/)
   t.ok(list.some((l) => /^\d+\s+<1\.5\.0\s+-\s+retired\s+-\s+-\s+Please update Pulse/.test(l)))
   t.ok(list.some((l) => /^1\.2\.0\s+unknown\s+retired/.test(l)), list.join('\n'))
-  t.ok(list.some((l) => /^1\s+3\.4\.0\s+ios\s+\S+Z\s+\S+$/.test(l)), 'the releases announced')
+  t.ok(list.some((l) => /^1\s+3\.4\.0\s+ios\s+\S+Z\s+\S+\s+-\s+-$/.test(l)), 'the releases announced')
   t.ok(list.includes('Latest version per platform: ios 3.4.0 (announced), unknown 3.0.0 (contract)'), list.join('\n'))
 
   t.equal(await rm.run('versions', 'withdraw', '3.4.0', '--platform', 'ios'), 0, rm.err.join('\n'))
   t.equal(rm.out.pop(), 'release 1 withdrawn: 3.4.0 on ios')
   t.equal(await rm.run('versions', 'withdraw', '3.4.0', '--platform', 'ios'), 1)
-  t.match(rm.err.pop(), /3\.4\.0 is not announced for ios/)
+  t.match(rm.err.pop(), /3\.4\.0 is not announced for ios/, 'withdrawn already')
+  t.equal(await rm.run('versions', 'withdraw', '3.5.0', '--platform', 'ios'), 1)
+  t.match(rm.err.pop(), /3\.5\.0 is not announced for ios/, 'announced for every platform, not for ios alone')
   t.equal(await rm.run('versions', 'release', '3.5.0', '--date', '2099-01-01'), 1)
   t.match(rm.err.pop(), /Release 3\.5\.0 is already announced for every platform/)
   await new Promise((resolve) => setTimeout(resolve, 1000))
@@ -93,7 +95,10 @@ t.test('clear errors and exit codes scripts can trust', async (t) => {
     [good, ['versions', 'usage', '--days', 'lots'], 2, /--days "lots"/],
     [good, ['versions', 'release'], 2, /versions release takes one version, e\.g\. 3\.4\.0/],
     [good, ['versions', 'release', '3.4.0', '--date', 'Thursday'], 2, /--date "Thursday" is not a date/],
-    [good, ['versions', 'release', '3.4'], 1, /version "3\.4" is not a release version/],
+    [good, ['versions', 'release', '3.4.0', '--date', '2027-02-30'], 2, /--date "2027-02-30" is not a date/],
+    [good, ['versions', 'release', '3.4.0', '--date', '2027-01-14T09:00'], 2, /is not a date \(YYYY-MM-DD \(UTC\), or a timestamp with its offset\)/],
+    [good, ['versions', 'release', '3.4'], 2, /version "3\.4" is not a release version/],
+    [good, ['versions', 'release', '3.4.0', '--platform', 'iphone'], 1, /platform "iphone" is not one apps are told apart by/],
     [good, ['versions', 'withdraw', '3.4.0', '--date', '2026-12-01'], 2, /withdraw takes no --date/],
     [good, ['versions', 'explode'], 2, /unknown command: versions explode/],
     [good, [], 2, /no command/],

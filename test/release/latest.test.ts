@@ -3,8 +3,8 @@ import { LatestVersions, type Release } from '../../src/release/latest.js'
 
 const CONTRACTS = ['1.0.0', '2.0.0', '2.3.0', '3.0.0']
 const NOW = Date.parse('2026-11-24T12:00:00Z')
-const release = (version: string, platform: string | null, releasedAt = '2026-11-01T00:00:00Z'): Release =>
-  ({ version, platform, releasedAt: new Date(releasedAt) })
+const release = (version: string, platform: string | null, releasedAt = '2026-11-01T00:00:00Z', withdrawn = false): Release =>
+  ({ version, platform, releasedAt: new Date(releasedAt), withdrawn })
 
 t.test('with nothing announced, the newest release in use, else the newest contract', async (t) => {
   const latest = new LatestVersions([], new Map([['ios', ['3.0.0', '3.1.0']], ['android', ['2.9.0']]]), CONTRACTS)
@@ -43,7 +43,20 @@ t.test('a release dated later is not the latest until then', async (t) => {
 t.test('versions are compared as semver, not as text', async (t) => {
   const latest = new LatestVersions([release('3.9.0', 'ios'), release('3.10.0', 'ios'), release('3.2.0', 'ios')], new Map(), CONTRACTS)
   t.equal(latest.of('ios', NOW).version, '3.10.0')
-  t.same(latest.versions().sort(), ['3.10.0', '3.2.0', '3.9.0'])
   const unsorted = new LatestVersions([], new Map(), ['3.0.0', '1.0.0', '10.0.0'])
   t.equal(unsorted.of(null, NOW).version, '10.0.0')
+})
+
+t.test('a withdrawn release is never the latest, announced or in use', async (t) => {
+  const inUse = new Map([['ios', ['3.1.0', '3.4.0']], ['android', ['3.1.0', '3.4.0']]])
+  const pulled = release('3.4.0', 'ios', '2026-11-01T00:00:00Z', true)
+  const onIos = new LatestVersions([release('3.2.0', 'ios'), pulled], inUse, CONTRACTS)
+  t.same(onIos.of('ios', NOW), { version: '3.2.0', source: 'announced' }, 'the one before')
+  const alone = new LatestVersions([pulled], inUse, CONTRACTS)
+  t.same(alone.of('ios', NOW), { version: '3.1.0', source: 'in use' }, 'its users\' traffic does not bring it back')
+  t.same(alone.of('android', NOW), { version: '3.4.0', source: 'in use' }, 'on its own platform only')
+  const everywhere = new LatestVersions([release('3.4.0', null, '2026-11-01T00:00:00Z', true)], inUse, CONTRACTS)
+  t.same(everywhere.of('android', NOW), { version: '3.1.0', source: 'in use' }, 'withdrawn for every platform')
+  const again = new LatestVersions([pulled, release('3.4.0', 'ios', '2026-11-20T00:00:00Z')], inUse, CONTRACTS)
+  t.same(again.of('ios', NOW), { version: '3.4.0', source: 'announced' }, 'announced again, it is back')
 })

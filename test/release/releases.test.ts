@@ -53,45 +53,75 @@ t.test('announcing and withdrawing releases', async (t) => {
     ])
   })
 
-  t.test('an announced release is a candidate for the minimum version', async (t) => {
-    const rule = await a.asAdmin('/rules', { method: 'POST', json: { range: '<3.4.0', status: 'retired', platform: 'ios' } })
-    t.equal(rule.status, 201)
-    t.match(await status(a.url, '3.0.0', 'ios'), { status: 'retired', minimum_version: '3.4.0', latest_version: '3.4.0' })
-    t.equal((await a.asAdmin(`/rules/${rule.json.id as number}`, { method: 'DELETE' })).status, 200)
-  })
-
   t.test('withdrawing a release pulled from the store takes "latest" back', async (t) => {
     const withdrawn = await a.asAdmin(`/releases/${ios34}`, { method: 'DELETE', headers: { 'x-evergate-actor': 'rm@pulse' } })
     t.equal(withdrawn.status, 200)
-    t.match(withdrawn.json, { id: ios34, version: '3.4.0' })
+    t.match(withdrawn.json, { id: ios34, version: '3.4.0', withdrawn_by: 'rm@pulse', withdrawn_at: String })
     await new Promise((resolve) => setTimeout(resolve, 1000))
     t.match(await status(b.url, '3.0.0', 'ios'), { latest_version: '3.3.0' }, 'the release for every platform stands')
-    t.equal((await a.asAdmin(`/releases/${ios34}`, { method: 'DELETE' })).status, 404)
+    const again = await a.asAdmin(`/releases/${ios34}`, { method: 'DELETE' })
+    t.equal(again.status, 404)
+    t.match(again.json.error, { code: 'EVG_ERR_RELEASE_NOT_FOUND', message: `No release ${ios34}, or it is withdrawn already` })
     const { json } = await a.asAdmin('/audit?limit=10')
     const releases = json.audit.filter((entry: { release_id: number | null }) => entry.release_id !== null)
-    t.match(releases[0], { action: 'delete', actor: 'rm@pulse', rule_id: null, release_id: ios34, before: { version: '3.4.0', platform: 'ios' }, after: null })
+    t.match(releases[0], {
+      action: 'withdraw', actor: 'rm@pulse', rule_id: null, release_id: ios34,
+      before: { version: '3.4.0', platform: 'ios', withdrawn_at: null }, after: { withdrawn_by: 'rm@pulse' }
+    })
     t.match(releases.at(-1), { action: 'create', release_id: ios34, before: null, after: { version: '3.4.0' } })
     t.equal(releases.length, 4, 'three announcements and a withdrawal')
+    const listed = (await a.asAdmin('/releases')).json.releases.find((r: { id: number }) => r.id === ios34)
+    t.match(listed, { version: '3.4.0', withdrawn_by: 'rm@pulse' }, 'the list keeps it, withdrawn')
+  })
+
+  t.test('the traffic of a withdrawn release does not bring it back; announcing it again does', async (t) => {
+    const { usage, store } = b.app.release
+    for (let i = 0; i < 100; i++) usage.record('android', '3.4.0', '3.0.0', 'GET /articles', 200)
+    const pulled = await a.asAdmin('/releases', { method: 'POST', json: { version: '3.4.0', platform: 'android' } })
+    t.equal(pulled.status, 201, 'a withdrawn version can be announced again, here on another platform')
+    t.equal((await a.asAdmin(`/releases/${pulled.json.id as number}`, { method: 'DELETE' })).status, 200)
+    const everywhere = (await a.asAdmin('/releases')).json.releases.find((r: { version: string }) => r.version === '3.3.0')
+    t.equal((await a.asAdmin(`/releases/${everywhere.id as number}`, { method: 'DELETE' })).status, 200)
+    await usage.flush()
+    await store.refresh()
+    t.match(await status(b.url, '3.0.0', 'android'), { latest_version: '3.0.0' }, 'no release stands on android, and 3.4.0 is in use there but withdrawn')
+    t.same(store.latest.of('android'), { version: '3.0.0', source: 'contract' })
+    const back = await a.asAdmin('/releases', { method: 'POST', json: { version: '3.4.0', platform: 'android' } })
+    t.equal(back.status, 201)
+    await store.refresh()
+    t.same(store.latest.of('android'), { version: '3.4.0', source: 'announced' })
   })
 
   t.test('bad announcements are refused with a clear error, and nothing is kept', async (t) => {
     const before = (await a.asAdmin('/releases')).json.releases.length
-    const again = await a.asAdmin('/releases', { method: 'POST', json: { version: '3.3.0', platform: null } })
+    const again = await a.asAdmin('/releases', { method: 'POST', json: { version: '3.4.0', platform: 'android' } })
     t.equal(again.status, 409)
-    t.match(again.json.error, { code: 'EVG_ERR_RELEASE_EXISTS', message: 'Release 3.3.0 is already announced for every platform' })
-    t.equal((await a.asAdmin('/releases', { method: 'POST', json: { version: '3.3.0', platform: 'ios' } })).status, 201, 'the same version on one platform is another announcement')
+    t.match(again.json.error, { code: 'EVG_ERR_RELEASE_EXISTS', message: 'Release 3.4.0 is already announced for android' })
+    t.equal((await a.asAdmin('/releases', { method: 'POST', json: { version: '3.4.0' } })).status, 201, 'the same version for every platform is another announcement')
+    t.equal((await a.asAdmin('/releases', { method: 'POST', json: { version: '3.4.0' } })).status, 409, 'and it is made once')
     for (const version of ['3.4', 'v3.4.0', '3.4.0-beta.1', '3.4.0+451', 'latest']) {
       const res = await a.asAdmin('/releases', { method: 'POST', json: { version } })
       t.equal(res.status, 400, version)
       t.match(res.json.error, { code: 'EVG_ERR_RELEASE_INVALID', message: `version "${version}" is not a release version` }, version)
     }
-    const date = await a.asAdmin('/releases', { method: 'POST', json: { version: '3.6.0', released_at: '2026-02-30' } })
-    t.match(date.json.error, { code: 'EVG_ERR_RELEASE_INVALID', message: 'released_at "2026-02-30" is not a date' })
+    for (const date of ['2026-02-30', '0000-01-01', '9999-12-31T23:59:59-14:00']) {
+      const res = await a.asAdmin('/releases', { method: 'POST', json: { version: '3.6.0', released_at: date } })
+      t.equal(res.status, 400, date)
+      t.match(res.json.error, { code: 'EVG_ERR_RELEASE_INVALID', message: `released_at "${date}" is not a date` }, date)
+    }
     const platform = await a.asAdmin('/releases', { method: 'POST', json: { version: '3.6.0', platform: 'iOS 17' } })
     t.equal(platform.json.error.code, 'EVG_ERR_VALIDATION')
+    for (const name of ['iphone', 'unknown']) {
+      const res = await a.asAdmin('/releases', { method: 'POST', json: { version: '3.6.0', platform: name } })
+      t.match(res.json.error, {
+        code: 'EVG_ERR_RELEASE_INVALID',
+        message: `platform "${name}" is not one apps are told apart by: ios, android, web, other (EVERGATE_PLATFORMS, and other)`
+      }, `${name}: no app is ever counted as that`)
+    }
+    t.equal((await a.asAdmin('/releases', { method: 'POST', json: { version: '3.6.0', platform: 'other' } })).status, 201, 'other is a platform')
     const extra = await a.asAdmin('/releases', { method: 'POST', json: { version: '3.6.0', notes: 'x' } })
     t.equal(extra.json.error.code, 'EVG_ERR_VALIDATION')
     t.equal((await a.asAdmin('/releases/0', { method: 'DELETE' })).status, 400)
-    t.equal((await a.asAdmin('/releases')).json.releases.length, before + 1)
+    t.equal((await a.asAdmin('/releases')).json.releases.length, before + 2)
   })
 })
