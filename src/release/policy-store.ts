@@ -50,6 +50,8 @@ export class PolicyStore {
   private inUseTimer: NodeJS.Timeout | undefined
   private stopped = false
   private refreshing: Promise<void> | null = null
+  /** The load asked for while one was under way (which may have read the tables before the change). */
+  private queued: Promise<void> | null = null
 
   constructor (private readonly opts: PolicyStoreOptions) {
     this.policy = new Policy([], opts.contractVersions)
@@ -77,10 +79,21 @@ export class PolicyStore {
     await this.listener?.end().catch(() => {})
   }
 
-  /** Reloads now (after a change made through this instance). */
+  /**
+   * Reloads now (after a change made through this instance): what it resolves to includes every
+   * change made before the call. A load already under way may have read the tables before that
+   * change, so one more follows it; callers meanwhile share that one.
+   */
   async refresh (): Promise<void> {
-    this.refreshing ??= this.load().finally(() => { this.refreshing = null })
-    await this.refreshing
+    if (this.refreshing === null) {
+      this.refreshing = this.load().finally(() => { this.refreshing = null })
+      return await this.refreshing
+    }
+    this.queued ??= this.refreshing.catch(() => {}).then(async () => {
+      this.queued = null
+      await this.refresh()
+    })
+    await this.queued
   }
 
   private async load (): Promise<void> {

@@ -139,6 +139,33 @@ t.test('a new release in use becomes the latest with no rule changing', async (t
   t.pass('3.2.0 is in use once it has its share')
 })
 
+t.test('a refresh asked for while a load is under way includes the change that asked for it', async (t) => {
+  const { repository } = await migratedRepository(t)
+  const store = new PolicyStore({ repository, listenUrl: undefined, pollMs: null, contractVersions: ['1.0.0', '3.0.0'], log: Fastify({ logger: false }).log })
+  t.teardown(() => store.stop())
+  await store.start()
+  // A load (the in-use timer's, or a NOTIFY's) reads the rules, then waits, as on a busy database.
+  const listRules = repository.listRules.bind(repository)
+  let read = () => {}
+  let release = () => {}
+  const wasRead = new Promise<void>((resolve) => { read = resolve })
+  const held = new Promise<void>((resolve) => { release = resolve })
+  repository.listRules = async () => {
+    const rules = await listRules()
+    read()
+    await held
+    return rules
+  }
+  const underWay = store.refresh()
+  await wasRead
+  await repository.createRule({ platform: null, range: '<1.5.0', status: 'retired', deprecation_date: null, sunset_date: null, message: null, upgrade_url: null }, 'rm')
+  repository.listRules = listRules
+  const afterChange = store.refresh()
+  release()
+  await Promise.all([underWay, afterChange])
+  t.equal(store.policy.decide('1.2.0', null).status, 'retired', 'the admin API answers only once the change is in force here')
+})
+
 t.test('usage past its retention is deleted at start; the days it keeps are not', async (t) => {
   const { env, repository } = await migratedRepository(t)
   const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10)
