@@ -10,7 +10,14 @@ await core.listen({ port: corePort, host: '127.0.0.1' })
 
 // The demo's admin token, unless one is given: the demo is meant to be tried.
 const token = process.env.EVERGATE_ADMIN_TOKEN ?? 'demo-admin-token'
-const config = loadConfig({ ...process.env, CORE_URL: `http://127.0.0.1:${corePort}`, EVERGATE_ADMIN_TOKEN: token })
+// Pulse's store pages, for the upgrade answers (unless others are given).
+const storeUrls = 'ios=https://apps.apple.com/app/pulse/id0000000000,android=https://play.google.com/store/apps/details?id=example.pulse'
+const config = loadConfig({
+  EVERGATE_STORE_URLS: storeUrls,
+  ...process.env,
+  CORE_URL: `http://127.0.0.1:${corePort}`,
+  EVERGATE_ADMIN_TOKEN: token
+})
 const { address, adminAddress } = await start({ config, bundle, onClose: () => core.close() })
 
 console.log(`
@@ -28,5 +35,6 @@ console.log(`
   Deprecate and retire versions:
     EVERGATE_ADMIN_TOKEN=${token} npx evergate versions deprecate "<2.0.0" --sunset 2027-01-31
     EVERGATE_ADMIN_TOKEN=${token} npx evergate versions usage
+    EVERGATE_ADMIN_TOKEN=${token} npx evergate versions release 3.4.0 --platform ios
   or open ${adminAddress ?? 'the admin page'}/ in a browser.
 `)

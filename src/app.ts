@@ -40,11 +40,12 @@ async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions):
     versionHeader: opts.versionHeader,
     platformHeader: opts.platformHeader,
     platforms: opts.platforms,
+    storeUrls: opts.storeUrls,
     missingVersion: opts.missingVersion,
     userAgentFallback: opts.userAgentFallback
   })
   if (opts.release !== null) {
-    await fastify.register(releaseManagement, { ...opts.release, contractVersions, platforms: opts.platforms, vary, metrics: opts.metrics })
+    await fastify.register(releaseManagement, { ...opts.release, contractVersions, platforms: opts.platforms, storeUrls: opts.storeUrls, vary, metrics: opts.metrics })
   }
   await fastify.register(upstreams, opts.upstream)
   await fastify.register(clientErrors, { plans: opts.plans, vary, bodyLimit: opts.bodyLimit })

@@ -17,6 +17,11 @@ const EnvSchema = Type.Object({
   EVERGATE_PLATFORM_HEADER: Type.String({ default: 'x-app-platform', minLength: 1 }),
   /** The platforms your apps ship on; any other value of the header counts as `other`. */
   EVERGATE_PLATFORMS: Type.String({ default: 'ios,android,web' }),
+  /**
+   * Where each platform's users update (`ios=https://apps.apple.com/...,android=https://play.google.com/...`):
+   * the upgrade URL of the 426 answers and app-status when no rule names one.
+   */
+  EVERGATE_STORE_URLS: Type.String({ default: '' }),
   /** With no version header: `head`, `reject`, or a contract version to serve. */
   EVERGATE_MISSING_VERSION: Type.String({ default: 'head' }),
   EVERGATE_USER_AGENT_FALLBACK: Type.Boolean({ default: true }),
@@ -67,6 +72,8 @@ export interface GatewayConfig {
   versionHeader: string
   platformHeader: string
   platforms: string[]
+  /** Per platform, where its users update (EVERGATE_STORE_URLS). */
+  storeUrls: Record<string, string>
   missingVersion: string
   userAgentFallback: boolean
   bodyLimit: number
@@ -140,15 +147,35 @@ function parseTrustProxy (value: string): boolean | string {
   return entries.join(',')
 }
 
+/** `platform=url,...`: each platform one apps are told apart by, each URL http(s). */
+function parseStoreUrls (list: string, platforms: readonly string[]): Record<string, string> {
+  const urls: Record<string, string> = {}
+  for (const entry of list.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+    const eq = entry.indexOf('=')
+    const platform = entry.slice(0, eq).trim().toLowerCase()
+    const url = entry.slice(eq + 1).trim()
+    if (eq <= 0 || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+      throw new Error(`EVERGATE_STORE_URLS: "${entry}" is not platform=http(s) URL`)
+    }
+    if (!platforms.includes(platform) && platform !== 'other') {
+      throw new Error(`EVERGATE_STORE_URLS: "${platform}" is not in EVERGATE_PLATFORMS (${platforms.join(', ')}) or other`)
+    }
+    urls[platform] = url
+  }
+  return urls
+}
+
 export function loadConfig (env: Record<string, string | undefined> = process.env): GatewayConfig {
   const e = envSchema<Env>({ schema: EnvSchema, data: env as Record<string, unknown>, dotenv: false, env: false })
+  const platforms = e.EVERGATE_PLATFORMS.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p !== '')
   return {
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     versionHeader: e.EVERGATE_VERSION_HEADER.toLowerCase(),
     platformHeader: e.EVERGATE_PLATFORM_HEADER.toLowerCase(),
-    platforms: e.EVERGATE_PLATFORMS.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p !== ''),
+    platforms,
+    storeUrls: parseStoreUrls(e.EVERGATE_STORE_URLS, platforms),
     missingVersion: e.EVERGATE_MISSING_VERSION,
     userAgentFallback: e.EVERGATE_USER_AGENT_FALLBACK,
     bodyLimit: e.EVERGATE_BODY_LIMIT,

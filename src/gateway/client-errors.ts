@@ -165,7 +165,7 @@ async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions
   fastify.setNotFoundHandler(function notFound (request, reply) {
     const { error } = request.client
     return send(request, reply, error !== null
-      ? { statusCode: error.statusCode ?? 400, code: error.code, message: error.message }
+      ? toCanonical(error as AnyError, request, bodyLimit)
       : asCanonical(new RouteNotFoundError(request.method, request.url.split('?')[0])))
   })
 }

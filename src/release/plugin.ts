@@ -22,6 +22,8 @@ export interface ReleaseOptions {
   vary: string
   /** Days of usage kept, today included. */
   usageRetentionDays: number
+  /** Per platform, where its users update. */
+  storeUrls: Readonly<Record<string, string>>
   contractVersions: readonly string[]
   /** The platforms apps are told apart by (EVERGATE_PLATFORMS); any other is `other`. */
   platforms: readonly string[]
@@ -75,6 +77,7 @@ async function releaseManagement (fastify: FastifyInstance, opts: ReleaseOptions
     listenUrl: db.url,
     pollMs: db.kind === 'embedded' ? null : opts.pollMs,
     contractVersions: opts.contractVersions,
+    storeUrls: opts.storeUrls,
     log: fastify.log
   })
   await store.start()
@@ -183,7 +186,7 @@ async function releaseManagement (fastify: FastifyInstance, opts: ReleaseOptions
       deprecation_date: decision?.deprecationDate?.toISOString() ?? null,
       sunset_date: decision?.sunsetDate?.toISOString() ?? null,
       message: decision === null ? client.error?.message ?? null : decision.message,
-      upgrade_url: decision?.upgradeUrl ?? null
+      upgrade_url: decision?.upgradeUrl ?? store.policy.storeUrl(client.platform)
     }
   })
 }

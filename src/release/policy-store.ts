@@ -22,6 +22,8 @@ export interface PolicyStoreOptions {
   pollMs: number | null
   /** Contract versions: always candidates for "minimum" and "latest". */
   contractVersions: readonly string[]
+  /** Per platform, where its users update: the upgrade URL of rules that name none. */
+  storeUrls?: Readonly<Record<string, string>>
   /** How often the versions in use are worked out again without a rule change; 10 minutes. */
   inUseMs?: number
   log: FastifyBaseLogger
@@ -54,7 +56,7 @@ export class PolicyStore {
   private queued: Promise<void> | null = null
 
   constructor (private readonly opts: PolicyStoreOptions) {
-    this.policy = new Policy([], opts.contractVersions)
+    this.policy = new Policy([], opts.contractVersions, opts.storeUrls)
     this.latest = new LatestVersions([], new Map(), opts.contractVersions)
   }
 
@@ -116,7 +118,7 @@ export class PolicyStore {
       contractVersions
     )
     const known = [...contractVersions, ...seen.map((s) => s.app_version)]
-    this.policy = new Policy(records.map(toRule), known)
+    this.policy = new Policy(records.map(toRule), known, this.opts.storeUrls)
     this.latest = latest
     this.version = version
   }

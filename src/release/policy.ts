@@ -67,34 +67,36 @@ export function precedence (a: Rule, b: Rule): number {
   return b.updatedAt.getTime() - a.updatedAt.getTime() || b.id - a.id
 }
 
-function deprecationHeaders (rule: Rule, deprecationDate: Date): Record<string, string> {
+function deprecationHeaders (rule: Rule, deprecationDate: Date, upgradeUrl: string | null): Record<string, string> {
   const headers: Record<string, string> = { deprecation: `@${Math.floor(deprecationDate.getTime() / 1000)}` }
   const links: string[] = []
-  if (rule.upgradeUrl !== null) links.push(`<${rule.upgradeUrl}>; rel="deprecation"`)
+  if (upgradeUrl !== null) links.push(`<${upgradeUrl}>; rel="deprecation"`)
   if (rule.sunsetDate !== null) {
     headers.sunset = rule.sunsetDate.toUTCString()
-    if (rule.upgradeUrl !== null) links.push(`<${rule.upgradeUrl}>; rel="sunset"`)
+    if (upgradeUrl !== null) links.push(`<${upgradeUrl}>; rel="sunset"`)
   }
   if (links.length > 0) headers.link = links.join(', ')
   return headers
 }
 
-function decisionOf (rule: Rule, now: number): Decision {
+/** `storeUrl`: the platform's own, for a rule that names no upgrade URL. */
+function decisionOf (rule: Rule, now: number, storeUrl: string | null): Decision {
   const sunset = rule.sunsetDate?.getTime() ?? Infinity
   const retired = rule.status === 'retired' || (rule.status === 'deprecated' && sunset <= now)
+  const upgradeUrl = rule.upgradeUrl ?? storeUrl
   const base = {
     rule,
     deprecationDate: rule.deprecationDate,
     sunsetDate: rule.sunsetDate,
     message: rule.message,
-    upgradeUrl: rule.upgradeUrl
+    upgradeUrl
   }
   if (retired) return { ...base, status: 'retired', headers: {}, validUntil: Infinity }
   if (rule.status === 'supported') return { ...SUPPORTED, rule, validUntil: Infinity }
   return {
     ...base,
     status: 'deprecated',
-    headers: deprecationHeaders(rule, rule.deprecationDate ?? rule.updatedAt),
+    headers: deprecationHeaders(rule, rule.deprecationDate ?? rule.updatedAt, upgradeUrl),
     validUntil: sunset
   }
 }
@@ -111,7 +113,8 @@ export class Policy {
   private readonly cache = new Map<string, Decision>()
   private readonly boundaries: readonly string[]
 
-  constructor (rules: readonly Rule[], knownVersions: readonly string[]) {
+  /** `storeUrls`: per platform, where its users update, for the rules that name no upgrade URL. */
+  constructor (rules: readonly Rule[], knownVersions: readonly string[], private readonly storeUrls: Readonly<Record<string, string>> = {}) {
     this.rules = [...rules].sort(precedence)
     this.compiled = this.rules.map((rule) => ({ rule, range: new semver.Range(rule.range, { includePrerelease: true }) }))
     this.boundaries = candidateVersions(this.compiled, knownVersions)
@@ -124,10 +127,15 @@ export class Policy {
     if (cached !== undefined && cached.validUntil > now) return cached
     const match = this.compiled.find(({ rule, range }) =>
       (rule.platform === null || rule.platform === platform) && range.test(appVersion))
-    const decision = match === undefined ? SUPPORTED : decisionOf(match.rule, now)
+    const decision = match === undefined ? SUPPORTED : decisionOf(match.rule, now, this.storeUrl(platform))
     if (this.cache.size >= 4096) this.cache.clear()
     this.cache.set(key, decision)
     return decision
+  }
+
+  /** Where a platform's users update (EVERGATE_STORE_URLS), or null. */
+  storeUrl (platform: string | null): string | null {
+    return platform !== null && Object.hasOwn(this.storeUrls, platform) ? this.storeUrls[platform] : null
   }
 
   /**

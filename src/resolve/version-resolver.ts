@@ -23,6 +23,8 @@ export interface VersionResolverOptions {
   platformHeader: string
   /** Platforms counted by name; any other is `other`, so a header cannot grow metrics without bound. */
   platforms: readonly string[]
+  /** Per platform, where its users update: in the answer to an app older than every contract. */
+  storeUrls?: Readonly<Record<string, string>>
   /** With no version at all: serve `head`, `reject`, or serve a given contract version. */
   missingVersion: string
   userAgentFallback: boolean
@@ -44,7 +46,7 @@ function single (value: string | string[] | undefined): string | undefined {
 const MAX_CACHED_LENGTH = 64
 
 export function createVersionResolver (options: VersionResolverOptions): ResolveVersion {
-  const { contracts, versionHeader, platformHeader, userAgentFallback } = options
+  const { contracts, versionHeader, platformHeader, userAgentFallback, storeUrls = {} } = options
   const platforms = new Set(options.platforms)
   const head = contracts[contracts.length - 1]
   const oldest = contracts[0]
@@ -75,7 +77,10 @@ export function createVersionResolver (options: VersionResolverOptions): Resolve
     }
     const contract = floor(appVersion)
     if (contract === null) {
-      return { appVersion, platform, contract: null, errorShape: oldest, error: new VersionUnsupportedError(appVersion, oldest) }
+      // The answer a retired build gets (see release/plugin.ts), as far as the resolver knows.
+      const upgradeUrl = platform !== null && Object.hasOwn(storeUrls, platform) ? storeUrls[platform] : null
+      const error = Object.assign(new VersionUnsupportedError(appVersion, oldest), { details: { upgrade_url: upgradeUrl, minimum_version: oldest } })
+      return { appVersion, platform, contract: null, errorShape: oldest, error }
     }
     return { appVersion, platform, contract, errorShape: contract, error: null }
   }

@@ -59,7 +59,11 @@ t.test('bad input', async (t) => {
     t.ok(huge.text.length < 400, 'the junk is not echoed back whole')
     const old = await call(url, '/profile', { version: '0.9.0' })
     t.equal(old.status, 426)
-    t.same(old.json, { message: 'App version 0.9.0 is no longer supported (the oldest supported is 1.0.0): please update the app', code: 426 })
+    t.same(old.json, {
+      message: 'App version 0.9.0 is no longer supported (the oldest supported is 1.0.0): please update the app',
+      code: 426,
+      minimum_version: '1.0.0'
+    }, 'the answer a retired build gets (in 1.0.0\'s shape, which leaves out a null upgrade URL)')
     // Pre-releases strict semver refuses (a leading zero) once threw where every route is chosen.
     const zero = await call(url, '/profile', { version: '2.0.0-01' })
     t.equal(zero.status, 200)

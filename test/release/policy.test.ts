@@ -81,3 +81,20 @@ t.test('pre-releases and range edges', async (t) => {
 t.test('a retired range with nothing above it leaves no minimum', async (t) => {
   t.equal(new Policy([rule({ range: '*', status: 'retired' })], ['1.0.0']).minimumVersion(null), null)
 })
+
+t.test('a rule with no upgrade URL gets the platform\'s store URL; one with its own keeps it', async (t) => {
+  const stores = { ios: 'https://apps.apple.com/app/pulse', android: 'https://play.google.com/store/apps/details?id=pulse' }
+  const policy = new Policy([
+    rule({ range: '<1.5.0', status: 'retired' }),
+    rule({ range: '<2.0.0', status: 'deprecated', deprecationDate: new Date('2026-11-01T00:00:00Z') }),
+    rule({ range: '<1.0.0', status: 'retired', platform: 'android', upgradeUrl: 'https://pulse.example/android-legacy' })
+  ], CONTRACTS, stores)
+  t.equal(policy.decide('1.2.0', 'ios').upgradeUrl, stores.ios)
+  t.equal(policy.decide('1.2.0', 'android').upgradeUrl, stores.android, 'one rule for every platform, each its own store')
+  t.equal(policy.decide('1.2.0', 'web').upgradeUrl, null, 'a platform with none')
+  t.equal(policy.decide('1.2.0', null).upgradeUrl, null, 'an app that names no platform')
+  t.equal(policy.decide('0.9.0', 'android').upgradeUrl, 'https://pulse.example/android-legacy', 'a rule\'s own URL wins')
+  t.equal(policy.decide('1.6.0', 'android').headers.link, `<${stores.android}>; rel="deprecation"`)
+  t.equal(policy.storeUrl('ios'), stores.ios)
+  t.equal(policy.storeUrl('__proto__'), null)
+})

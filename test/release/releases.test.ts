@@ -125,3 +125,27 @@ t.test('announcing and withdrawing releases', async (t) => {
     t.equal((await a.asAdmin('/releases')).json.releases.length, before + 2)
   })
 })
+
+t.test('each platform\'s store URL, where a rule names no upgrade URL', async (t) => {
+  const ios = 'https://apps.apple.com/app/pulse/id1'
+  const android = 'https://play.google.com/store/apps/details?id=example.pulse'
+  const { url, asAdmin } = await startReleaseDemo(t, { ...await pgSchema(t), EVERGATE_STORE_URLS: `ios=${ios},android=${android}` })
+  await asAdmin('/rules', { method: 'POST', json: { range: '<1.5.0', status: 'retired' } })
+  await asAdmin('/rules', { method: 'POST', json: { range: '1.5.x', status: 'deprecated' } })
+  for (const [platform, store] of [['ios', ios], ['android', android]]) {
+    const retired = await call(url, '/profile', { version: '1.2.0', headers: { 'x-app-platform': platform } })
+    t.equal(retired.status, 426)
+    t.match(retired.json, { upgrade_url: store, minimum_version: '1.5.0' }, `${platform}: one rule, each platform's own store`)
+    const deprecated = await call(url, '/profile', { version: '1.5.2', headers: { 'x-app-platform': platform } })
+    t.equal(deprecated.headers.link, `<${store}>; rel="deprecation"`)
+    const tooOld = await call(url, '/profile', { version: '0.9.0', headers: { 'x-app-platform': platform } })
+    t.match(tooOld.json, { code: 426, upgrade_url: store, minimum_version: '1.0.0' }, `${platform}: older than every contract`)
+    const current = await status(url, '3.0.0', platform)
+    t.match(current, { status: 'supported', upgrade_url: store }, `${platform}: where a supported app updates`)
+  }
+  const web = await call(url, '/profile', { version: '1.2.0', headers: { 'x-app-platform': 'web' } })
+  t.notOk('upgrade_url' in web.json, 'a platform with none: 1.0.0\'s shape leaves a null URL out')
+  const ruled = await asAdmin('/rules', { method: 'POST', json: { range: '<1.0.0 || 1.2.x', status: 'retired', platform: 'ios', upgrade_url: 'https://pulse.example/legacy' } })
+  t.equal(ruled.status, 201)
+  t.match((await call(url, '/profile', { version: '1.2.0', headers: { 'x-app-platform': 'ios' } })).json, { upgrade_url: 'https://pulse.example/legacy' }, 'a rule\'s own URL wins')
+})

@@ -29,6 +29,13 @@ t.test('older than the oldest contract: unsupported, in the oldest error shape',
   t.equal(client.error?.code, 'EVG_ERR_VERSION_UNSUPPORTED')
   t.equal(client.error?.statusCode, 426)
   t.match(client.error?.message, /0\.9\.3.*1\.0\.0/)
+  const stores = createVersionResolver({ ...base, storeUrls: { ios: 'https://apps.apple.com/app/pulse' } })
+  t.same((stores({ 'x-app-version': '0.9.3', 'x-app-platform': 'ios' }).error as { details?: unknown }).details,
+    { upgrade_url: 'https://apps.apple.com/app/pulse', minimum_version: '1.0.0' }, 'where to update, as a retired build is told')
+  t.same((stores({ 'x-app-version': '0.9.3', 'x-app-platform': 'android' }).error as { details?: unknown }).details,
+    { upgrade_url: null, minimum_version: '1.0.0' }, 'a platform with no store URL')
+  t.same((stores({ 'x-app-version': '0.9.3' }).error as { details?: unknown }).details,
+    { upgrade_url: null, minimum_version: '1.0.0' }, 'an app that names no platform')
 })
 
 t.test('garbage is a 400 that says which header', async (t) => {
