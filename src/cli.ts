@@ -21,6 +21,8 @@ const USAGE = `usage: evergate <command>
   versions retire <range> [options]      refuse app versions with a 426 upgrade answer
   versions support <range> [options]     support app versions again (the newest rule wins)
   versions usage [--days N]              requests per app version and platform, with shares
+  versions routes [--days N] [--contract V]
+                                         requests per contract version and route, with errors
   versions release <version> [options]   announce a release: app-status names it the latest
   versions withdraw <version> [--platform P]
                                          withdraw an announced release (pulled from the store)
@@ -175,16 +177,38 @@ async function versions (command: string | undefined, args: string[], io: Io): P
   }
   if (command === 'usage') {
     const { values } = parseArgs({ args, options: { days: { type: 'string', default: '7' } }, strict: true })
-    const days = Number(values.days)
-    if (!Number.isInteger(days) || days < 1 || days > 366) throw new UsageError(`--days "${values.days}" is not a number of days (1 to 366)`)
+    const days = daysOf(values.days)
     const usage = await admin('GET', `/usage?days=${days}`)
-    // The answer covers no more days than the gateway keeps.
-    io.out(`Requests over the last ${usage.days} day(s): ${usage.total}${usage.days < days ? ` (only ${usage.days} days are kept)` : ''}`)
+    io.out(`Requests over the last ${covered(usage.days, days)}: ${usage.total}`)
     const rows = usage.versions.map((v: { share: number }) => ({ ...v, share: `${(v.share * 100).toFixed(1)}%` }))
     for (const line of table(rows, ['app_version', 'platform', 'contract_version', 'requests', 'share'])) io.out(line)
     return 0
   }
+  if (command === 'routes') {
+    const { values } = parseArgs({ args, options: { days: { type: 'string', default: '7' }, contract: { type: 'string' } }, strict: true })
+    const days = daysOf(values.days)
+    const query = values.contract === undefined ? '' : `&contract=${encodeURIComponent(values.contract)}`
+    const usage = await admin('GET', `/usage/routes?days=${days}${query}`)
+    io.out(`Requests per contract version and route over the last ${covered(usage.days, days)}`)
+    const share = (n: number, of: number) => (n === 0 ? '0' : `${n} (${(n / of * 100).toFixed(1)}%)`)
+    const rows = usage.routes.map((r: { statuses: Record<string, number>, requests: number }) => ({
+      ...r, '4xx': share(r.statuses['4xx'] ?? 0, r.requests), '5xx': share(r.statuses['5xx'] ?? 0, r.requests)
+    }))
+    for (const line of table(rows, ['contract_version', 'route', 'requests', '4xx', '5xx'])) io.out(line)
+    return 0
+  }
   throw new UsageError(`unknown command: versions ${command ?? ''}`.trim())
+}
+
+function daysOf (text: string): number {
+  const days = Number(text)
+  if (!Number.isInteger(days) || days < 1 || days > 366) throw new UsageError(`--days "${text}" is not a number of days (1 to 366)`)
+  return days
+}
+
+/** The days an answer covers, saying so when the gateway keeps fewer than were asked for. */
+function covered (days: number, asked: number): string {
+  return `${days} day(s)${days < asked ? ` (only ${days} days are kept)` : ''}`
 }
 
 async function loadContracts (): Promise<BundleSource['contracts']> {

@@ -13,7 +13,7 @@ import type { Release } from '../release/plugin.js'
 import type { ReleaseFields, RuleFields } from '../release/repository.js'
 import { adminPage } from './page.js'
 import {
-  AuditQuery, IdParams, ReleaseFieldsSchema, RuleFieldsSchema, RulePatchSchema, UsageQuery,
+  AuditQuery, IdParams, ReleaseFieldsSchema, RouteUsageQuery, RuleFieldsSchema, RulePatchSchema, UsageQuery,
   type ReleaseFieldsInput, type RuleFieldsInput, type RulePatchInput
 } from './schemas.js'
 
@@ -202,13 +202,25 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
   admin.get<{ Querystring: { limit: number } }>('/audit', { schema: { querystring: AuditQuery } },
     async (request) => ({ audit: await repository.audit(request.query.limit) }))
 
+  /**
+   * The days a usage answer covers, with the counts still in memory written first, so it is live.
+   * No more days than are kept: an answer for 90 days with 31 kept would undercount, unsaid.
+   */
+  async function usageDays (request: FastifyRequest, asked: number): Promise<number> {
+    await usage.flush().catch((err: Error) => request.log.warn({ err }, `usage flush before ${request.url} failed`))
+    return Math.min(asked, release.usageRetentionDays)
+  }
+
   admin.get<{ Querystring: { days: number } }>('/usage', { schema: { querystring: UsageQuery } }, async (request) => {
-    // Counts still in memory are written first, so the answer is live.
-    await usage.flush().catch((err: Error) => request.log.warn({ err }, 'usage flush before /usage failed'))
-    // No more days than are kept: an answer for 90 days with 31 kept would undercount, unsaid.
-    const days = Math.min(request.query.days, release.usageRetentionDays)
+    const days = await usageDays(request, request.query.days)
     const versions = await repository.usageSummary(days)
     return { days, retention_days: release.usageRetentionDays, total: versions.reduce((sum, v) => sum + v.requests, 0), versions }
+  })
+
+  admin.get<{ Querystring: { days: number, contract?: string } }>('/usage/routes', { schema: { querystring: RouteUsageQuery } }, async (request) => {
+    const days = await usageDays(request, request.query.days)
+    const routes = await repository.routeUsage(days, request.query.contract ?? null)
+    return { days, retention_days: release.usageRetentionDays, routes }
   })
 
   /** Every app version seen, with what the policy says of it now. */

@@ -15,6 +15,7 @@ th, td { text-align: left; padding: .35em .6em; border-bottom: 1px solid #e3e6ec
 th { font-weight: 600; color: #556; font-size: .9em }
 td.number { text-align: right; font-variant-numeric: tabular-nums }
 td.empty { color: #889 }
+td.failing { color: #b3261e; font-weight: 600 }
 .status { font-weight: 600 }
 .status.supported { color: #16794a }
 .status.deprecated { color: #a25c00 }
@@ -71,8 +72,9 @@ function notice (text, isError) {
 
 async function load () {
   const days = $('days').value
-  const [versions, usage, rules, releases, audit] = await Promise.all([
-    api('GET', '/versions'), api('GET', '/usage?days=' + days), api('GET', '/rules'), api('GET', '/releases'), api('GET', '/audit?limit=20')
+  const [versions, usage, routes, rules, releases, audit] = await Promise.all([
+    api('GET', '/versions'), api('GET', '/usage?days=' + days), api('GET', '/usage/routes?days=' + days),
+    api('GET', '/rules'), api('GET', '/releases'), api('GET', '/audit?limit=20')
   ])
   $('kept').textContent = usage.days < Number(days) ? ' (only the last ' + usage.days + ' days are kept)' : ''
   $('contracts').textContent = versions.contracts.join(', ')
@@ -97,6 +99,14 @@ async function load () {
     cell(row, day(v.sunset_date), 'day')
     cell(row, used ? used.requests.toLocaleString() : 0, 'number')
     cell(row, used ? percent(used.share) : null, 'number')
+  })
+  const errors = (n, of) => n ? n.toLocaleString() + ' (' + percent(n / of) + ')' : 0
+  fill('routes', routes.routes, (row, r) => {
+    cell(row, r.contract_version)
+    cell(row, r.route)
+    cell(row, r.requests.toLocaleString(), 'number')
+    cell(row, errors(r.statuses['4xx'], r.requests), 'number')
+    cell(row, errors(r.statuses['5xx'], r.requests), 'number' + (r.statuses['5xx'] ? ' failing' : ''))
   })
   fill('rules', rules.rules, (row, r) => {
     cell(row, '#' + r.id)
@@ -197,6 +207,13 @@ const BODY = `
 <table>
   <thead><tr><th>App version</th><th>Platform</th><th>Contract</th><th>Status</th><th>Rule</th><th>Sunset</th><th>Requests</th><th>Share</th></tr></thead>
   <tbody id="versions"></tbody>
+</table>
+
+<h2>Routes per contract version</h2>
+<p class="facts">What each contract version is still called on, over the same days, and how often it fails there.</p>
+<table>
+  <thead><tr><th>Contract</th><th>Route</th><th>Requests</th><th>4xx</th><th>5xx</th></tr></thead>
+  <tbody id="routes"></tbody>
 </table>
 
 <h2>Rules</h2>

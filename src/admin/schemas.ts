@@ -29,6 +29,10 @@ export const ReleaseFieldsSchema = Type.Object({
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) })
 export const AuditQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) })
 export const UsageQuery = Type.Object({ days: Type.Integer({ minimum: 1, maximum: 366, default: 7 }) })
+export const RouteUsageQuery = Type.Object({
+  days: Type.Integer({ minimum: 1, maximum: 366, default: 7 }),
+  contract: Type.Optional(Type.String({ minLength: 1, maxLength: 64 }))
+})
 
 export type RuleFieldsInput = Static<typeof RuleFieldsSchema>
 export type RulePatchInput = Static<typeof RulePatchSchema>

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import semver from 'semver'
 import type { Rule, Status } from './policy.js'
 import { firstOfLastDays } from './usage.js'
 
@@ -76,6 +77,15 @@ export interface UsageSummary {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+
+/** Requests to one route of one contract version, by status class. */
+export interface RouteUsage {
+  contract_version: string
+  route: string
+  requests: number
+  /** Requests per status class (`2xx`, `4xx`, ...), the classes seen only. */
+  statuses: Record<string, number>
+}
 
 const iso = (value: Date | string | null): string | null =>
   value === null ? null : new Date(value).toISOString()
@@ -261,6 +271,30 @@ export class ReleaseRepository {
         share: total === 0 ? 0 : Number(row.requests) / total
       }))
       .sort((a, b) => b.requests - a.requests || a.app_version.localeCompare(b.app_version))
+  }
+
+  /**
+   * Requests per contract version and route since `days` days ago, by status class: which routes
+   * an old contract is still called on, and whether they fail for it. Newest contract first, then
+   * busiest route first.
+   */
+  async routeUsage (days: number, contract: string | null): Promise<RouteUsage[]> {
+    const query = this.knex('evergate_usage')
+      .where('day', '>=', firstOfLastDays(days))
+      .groupBy('contract_version', 'route', 'status_class')
+      .select('contract_version', 'route', 'status_class')
+      .sum({ requests: 'count' })
+    if (contract !== null) query.where('contract_version', contract)
+    const routes = new Map<string, RouteUsage>()
+    for (const row of await query as Array<Record<string, string>>) {
+      const key = `${row.contract_version} ${row.route}`
+      const usage = routes.get(key) ?? { contract_version: row.contract_version, route: row.route, requests: 0, statuses: {} }
+      usage.requests += Number(row.requests)
+      usage.statuses[row.status_class] = Number(row.requests)
+      routes.set(key, usage)
+    }
+    return [...routes.values()].sort((a, b) =>
+      semver.rcompare(a.contract_version, b.contract_version) || b.requests - a.requests || a.route.localeCompare(b.route))
   }
 
   /**

@@ -11,7 +11,7 @@ import { pgSchema } from '../helpers/database.js'
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
 
 t.test('the page and the API it calls, with the credentials the browser asked for', async (t) => {
-  const { adminUrl } = await startReleaseDemo(t, await pgSchema(t))
+  const { adminUrl, url } = await startReleaseDemo(t, await pgSchema(t))
   const asBrowser = { authorization: basic('ada.rm', ADMIN_TOKEN), 'sec-fetch-site': 'same-origin' }
 
   t.test('without the token the page asks for it, and the API says what it takes', async (t) => {
@@ -38,7 +38,7 @@ t.test('the page and the API it calls, with the credentials the browser asked fo
     t.match(csp, "default-src 'none'")
     t.match(csp, "frame-ancestors 'none'")
     t.doesNotThrow(() => new Script(script), 'the script is valid JavaScript')
-    for (const path of ['/versions', '/usage?days=', '/rules', '/releases', '/audit?limit=20']) t.match(script, `'${path}`, `it calls ${path}`)
+    for (const path of ['/versions', '/usage?days=', '/usage/routes?days=', '/rules', '/releases', '/audit?limit=20']) t.match(script, `'${path}`, `it calls ${path}`)
     for (const [, id] of script.matchAll(/\$\('([\w-]+)'\)/g)) t.match(page.text, `id="${id}"`, `the element #${id} the script fills is on the page`)
   })
 
@@ -67,6 +67,8 @@ t.test('the page and the API it calls, with the credentials the browser asked fo
 
   t.test('the page\'s script, run on a DOM against the API: it fills the page, announces and withdraws a release', async (t) => {
     await call(adminUrl, '/releases', { method: 'POST', headers: asBrowser, json: { version: '3.4.0', platform: 'ios' } })
+    await call(url, '/profile', { version: '1.2.0' })
+    await call(url, '/profile', { version: '1.6.0' })
     const page = (await call(adminUrl, '/', { headers: asBrowser })).text
     const window = new Window({ url: adminUrl })
     t.teardown(() => window.happyDOM.close())
@@ -89,6 +91,7 @@ t.test('the page and the API it calls, with the credentials the browser asked fo
     t.match(text('latest'), 'ios 3.4.0 (announced)')
     t.match(text('releases'), /3\.4\.0ios.*UTCada\.rm/)
     t.match(text('rules'), /<1\.5\.0.*retired/)
+    t.match(text('routes'), /1\.0\.0GET \/profile21 \(50\.0 %\)0/, 'a route of 1.0.0, where retired builds get their 426')
     t.match(text('audit'), /create release #\d+release 3\.4\.0 on ios/, 'a release in the audit log')
     t.match(text('audit'), /create rule #\d+retired <1\.5\.0/, 'and a rule')
 

@@ -47,7 +47,14 @@ t.test('the release manager\'s commands, on two instances', async (t) => {
   t.ok(usage.some((l) => /^1\.6\.0\s+unknown\s+1\.0\.0\s+\d+\s+\d+\.\d%$/.test(l)), usage.join('\n'))
   t.ok(usage.some((l) => /^3\.0\.0\s+ios\s+3\.0\.0\s+1\s+\d+\.\d%$/.test(l)))
   t.equal(await rm.run('versions', 'usage', '--days', '366'), 0)
-  t.match(rm.out.splice(0)[0], /^Requests over the last 100 day\(s\): \d+ \(only 100 days are kept\)$/)
+  t.match(rm.out.splice(0)[0], /^Requests over the last 100 day\(s\) \(only 100 days are kept\): \d+$/)
+
+  t.equal(await rm.run('versions', 'routes', '--days', '1', '--contract', '1.0.0'), 0, rm.err.join('\n'))
+  const routes = rm.out.splice(0)
+  t.equal(routes[0], 'Requests per contract version and route over the last 1 day(s)')
+  t.match(routes[1], /^contract_version\s+route\s+requests\s+4xx\s+5xx$/)
+  t.match(routes[2], /^1\.0\.0\s+GET \/profile\s+\d+\s+\d+ \(\d+\.\d%\)\s+0$/, 'the 426s of retired builds are its 4xx')
+  t.equal(routes.length, 3, routes.join('\n'))
 
   t.equal(await rm.run('versions', 'release', '3.4.0', '--platform', 'iOS'), 0, rm.err.join('\n'))
   t.match(rm.out.pop(), /^release \d+: 3\.4\.0 on ios, out now$/)
@@ -93,6 +100,7 @@ t.test('clear errors and exit codes scripts can trust', async (t) => {
     [good, ['versions', 'support', '<1', '<2'], 2, /takes one range/],
     [good, ['versions', 'retire', '<2.0.0', '--colour', 'red'], 2, /Unknown option '--colour'/],
     [good, ['versions', 'usage', '--days', 'lots'], 2, /--days "lots"/],
+    [good, ['versions', 'routes', '--days', '0'], 2, /--days "0" is not a number of days/],
     [good, ['versions', 'release'], 2, /versions release takes one version, e\.g\. 3\.4\.0/],
     [good, ['versions', 'release', '3.4.0', '--date', 'Thursday'], 2, /--date "Thursday" is not a date/],
     [good, ['versions', 'release', '3.4.0', '--date', '2027-02-30'], 2, /--date "2027-02-30" is not a date/],

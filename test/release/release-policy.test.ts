@@ -112,6 +112,25 @@ t.test('deprecate and retire through the admin API', async (t) => {
     t.match(longer.json, { days: 60, retention_days: 60, total: json.total }, 'no more days than are kept, and it says so')
   })
 
+  t.test('usage per contract version and route, by status class', async (t) => {
+    await call(url, '/profile', { version: '1.2.0' }) // retired: a 426, a 4xx
+    await call(url, '/profile', { version: '1.6.0' })
+    const { json } = await asAdmin('/usage/routes?days=90')
+    t.match(json, { days: 60, retention_days: 60 })
+    const contracts = json.routes.map((r: { contract_version: string }) => r.contract_version)
+    t.same(contracts, [...contracts].sort((a: string, b: string) => b.localeCompare(a)), 'newest contract first')
+    const profile = json.routes.find((r: { contract_version: string, route: string }) => r.contract_version === '1.0.0' && r.route === 'GET /profile')
+    t.ok(profile.statuses['2xx'] >= 1 && profile.statuses['4xx'] >= 1, JSON.stringify(profile))
+    t.equal(profile.requests, Object.values(profile.statuses as Record<string, number>).reduce((a, b) => a + b, 0), 'every request in one class')
+    const perVersion = (await asAdmin('/usage?days=60')).json.total
+    t.equal(json.routes.reduce((sum: number, r: { requests: number }) => sum + r.requests, 0), perVersion, 'the same requests as per version')
+    const only = await asAdmin('/usage/routes?contract=1.0.0')
+    t.ok(only.json.routes.length > 0)
+    t.ok(only.json.routes.every((r: { contract_version: string }) => r.contract_version === '1.0.0'), 'one contract version')
+    t.same((await asAdmin('/usage/routes?contract=0.0.1')).json.routes, [])
+    t.equal((await asAdmin('/usage/routes?days=0')).status, 400)
+  })
+
   t.test('bad rules are refused with a clear error', async (t) => {
     const range = await asAdmin('/rules', { method: 'POST', json: { range: 'two-ish', status: 'retired' } })
     t.equal(range.status, 400)
