@@ -31,6 +31,7 @@ const USAGE = `usage: evergate <command>
   contracts freeze [version...]          snapshot every contract not frozen yet (a release), or those named
 
 options for deprecate, retire, support:
+  --dry-run          change nothing: show the app versions whose status would change, with their traffic
   --platform P       ios, android, web, ... (default: every platform)
   --sunset DATE      YYYY-MM-DD: deprecated versions retire on that day
   --message TEXT     what the app shows its user
@@ -89,13 +90,14 @@ function adminClient (env: Io['env']) {
 }
 
 const RULE_OPTIONS = {
+  'dry-run': { type: 'boolean' },
   platform: { type: 'string' },
   sunset: { type: 'string' },
   message: { type: 'string' },
   'upgrade-url': { type: 'string' }
 } as const
 
-function ruleFrom (status: string, args: string[]) {
+function ruleFrom (status: string, args: string[]): { rule: Record<string, unknown>, dryRun: boolean } {
   const { values, positionals } = parseArgs({ args, options: RULE_OPTIONS, allowPositionals: true, strict: true })
   const [range] = positionals
   if (range === undefined || positionals.length > 1) throw new UsageError(`versions ${status === 'supported' ? 'support' : status.replace(/d$/, '')} takes one range, e.g. "<2.0.0"`)
@@ -108,7 +110,7 @@ function ruleFrom (status: string, args: string[]) {
   if (values['upgrade-url'] !== undefined && !URL.canParse(values['upgrade-url'])) {
     throw new UsageError(`--upgrade-url "${values['upgrade-url']}" is not a URL`)
   }
-  return {
+  const rule = {
     range,
     status,
     platform: values.platform?.toLowerCase() ?? null,
@@ -116,6 +118,20 @@ function ruleFrom (status: string, args: string[]) {
     message: values.message ?? null,
     upgrade_url: values['upgrade-url'] ?? null
   }
+  return { rule, dryRun: values['dry-run'] === true }
+}
+
+const percent = (share: number) => `${(share * 100).toFixed(1)}%`
+
+/** What a rule would change, from the admin API's preview: nothing is made. */
+async function preview (rule: Record<string, unknown>, admin: Admin, io: Io): Promise<number> {
+  const result = await admin('POST', '/rules/preview', rule)
+  const what = `${String(rule.status)} ${String(rule.range)} on ${String(rule.platform ?? 'every platform')}`
+  io.out(`dry run: ${what} would change ${result.changes.length} app version(s), ${percent(result.share)} of the ` +
+    `last ${result.days} day(s)' requests (${result.affected} of ${result.total}); nothing was changed`)
+  const rows = result.changes.map((c: { share: number }) => ({ ...c, share: percent(c.share) }))
+  if (rows.length > 0) for (const line of table(rows, ['app_version', 'platform', 'requests', 'share', 'from', 'to'])) io.out(line)
+  return 0
 }
 
 const RULE_COLUMNS = ['id', 'range', 'platform', 'status', 'deprecation_date', 'sunset_date', 'message', 'updated_by'] as const
@@ -155,7 +171,9 @@ async function versions (command: string | undefined, args: string[], io: Io): P
   const admin = adminClient(io.env)
   const STATUS: Record<string, string> = { deprecate: 'deprecated', retire: 'retired', support: 'supported' }
   if (command !== undefined && command in STATUS) {
-    const rule = await admin('POST', '/rules', ruleFrom(STATUS[command], args))
+    const { rule: fields, dryRun } = ruleFrom(STATUS[command], args)
+    if (dryRun) return await preview(fields, admin, io)
+    const rule = await admin('POST', '/rules', fields)
     io.out(`rule ${rule.id}: ${rule.range} ${rule.platform ?? 'every platform'} -> ${rule.status}` +
       (rule.sunset_date === null ? '' : `, sunset ${day(rule.sunset_date)}`))
     return 0
@@ -180,7 +198,7 @@ async function versions (command: string | undefined, args: string[], io: Io): P
     const days = daysOf(values.days)
     const usage = await admin('GET', `/usage?days=${days}`)
     io.out(`Requests over the last ${covered(usage.days, days)}: ${usage.total}`)
-    const rows = usage.versions.map((v: { share: number }) => ({ ...v, share: `${(v.share * 100).toFixed(1)}%` }))
+    const rows = usage.versions.map((v: { share: number }) => ({ ...v, share: percent(v.share) }))
     for (const line of table(rows, ['app_version', 'platform', 'contract_version', 'requests', 'share'])) io.out(line)
     return 0
   }
@@ -190,7 +208,7 @@ async function versions (command: string | undefined, args: string[], io: Io): P
     const query = values.contract === undefined ? '' : `&contract=${encodeURIComponent(values.contract)}`
     const usage = await admin('GET', `/usage/routes?days=${days}${query}`)
     io.out(`Requests per contract version and route over the last ${covered(usage.days, days)}`)
-    const share = (n: number, of: number) => (n === 0 ? '0' : `${n} (${(n / of * 100).toFixed(1)}%)`)
+    const share = (n: number, of: number) => (n === 0 ? '0' : `${n} (${percent(n / of)})`)
     const rows = usage.routes.map((r: { statuses: Record<string, number>, requests: number }) => ({
       ...r, '4xx': share(r.statuses['4xx'] ?? 0, r.requests), '5xx': share(r.statuses['5xx'] ?? 0, r.requests)
     }))

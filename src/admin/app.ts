@@ -10,10 +10,11 @@ import { instantOf } from '../release/dates.js'
 import { releaseVersionProblem } from '../release/latest.js'
 import { rangeProblem } from '../release/policy.js'
 import type { Release } from '../release/plugin.js'
-import type { ReleaseFields, RuleFields } from '../release/repository.js'
+import { previewRule } from '../release/preview.js'
+import { toRule, type ReleaseFields, type RuleFields } from '../release/repository.js'
 import { adminPage } from './page.js'
 import {
-  AuditQuery, IdParams, ReleaseFieldsSchema, RouteUsageQuery, RuleFieldsSchema, RulePatchSchema, UsageQuery,
+  AuditQuery, IdParams, PreviewQuery, ReleaseFieldsSchema, RouteUsageQuery, RuleFieldsSchema, RulePatchSchema, UsageQuery,
   type ReleaseFieldsInput, type RuleFieldsInput, type RulePatchInput
 } from './schemas.js'
 
@@ -156,16 +157,49 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
 
   admin.get('/rules', async () => ({ rules: await repository.listRules() }))
 
-  admin.post<{ Body: RuleFieldsInput }>('/rules', { schema: { body: RuleFieldsSchema } }, async (request, reply) => {
+  /**
+   * The days a usage answer covers, with the counts still in memory written first, so it is live.
+   * No more days than are kept: an answer for 90 days with 31 kept would undercount, unsaid.
+   */
+  async function usageDays (request: FastifyRequest, asked: number): Promise<number> {
+    await usage.flush().catch((err: Error) => request.log.warn({ err }, `usage flush before ${request.url} failed`))
+    return Math.min(asked, release.usageRetentionDays)
+  }
+
+  /** A new rule's fields, checked, with what is left out filled in. */
+  function newRule (input: RuleFieldsInput): RuleFields {
     const fields = {
-      platform: null, deprecation_date: null, sunset_date: null, message: null, upgrade_url: null, ...ruleFields(request.body, release.platforms)
+      platform: null, deprecation_date: null, sunset_date: null, message: null, upgrade_url: null, ...ruleFields(input, release.platforms)
     } as RuleFields
     // Deprecated as of now, unless the release manager dated it.
     if (fields.status === 'deprecated' && fields.deprecation_date === null) fields.deprecation_date = new Date().toISOString()
-    const rule = await repository.createRule(fields, request.actor)
+    return fields
+  }
+
+  admin.post<{ Body: RuleFieldsInput }>('/rules', { schema: { body: RuleFieldsSchema } }, async (request, reply) => {
+    const rule = await repository.createRule(newRule(request.body), request.actor)
     await store.refresh()
     return reply.code(201).send(rule)
   })
+
+  // What a rule would do before it is made: the versions whose status it would change, and
+  // their share of the traffic. Nothing is written.
+  admin.post<{ Body: RuleFieldsInput, Querystring: { days: number } }>('/rules/preview',
+    { schema: { body: RuleFieldsSchema, querystring: PreviewQuery } }, async (request) => {
+      const fields = newRule(request.body)
+      const now = new Date()
+      const { policy } = store
+      const rule = toRule({
+        ...fields,
+        // The newest of all, as the rule would be once made.
+        id: policy.rules.reduce((max, r) => Math.max(max, r.id), 0) + 1,
+        created_at: now.toISOString(),
+        updated_at: now.toISOString(),
+        updated_by: request.actor
+      })
+      const days = await usageDays(request, request.query.days)
+      return { days, rule: fields, ...previewRule(policy, rule, await repository.usageSummary(days), now.getTime()) }
+    })
 
   admin.patch<{ Params: { id: number }, Body: RulePatchInput }>('/rules/:id',
     { schema: { params: IdParams, body: RulePatchSchema } }, async (request) => {
@@ -201,15 +235,6 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
 
   admin.get<{ Querystring: { limit: number } }>('/audit', { schema: { querystring: AuditQuery } },
     async (request) => ({ audit: await repository.audit(request.query.limit) }))
-
-  /**
-   * The days a usage answer covers, with the counts still in memory written first, so it is live.
-   * No more days than are kept: an answer for 90 days with 31 kept would undercount, unsaid.
-   */
-  async function usageDays (request: FastifyRequest, asked: number): Promise<number> {
-    await usage.flush().catch((err: Error) => request.log.warn({ err }, `usage flush before ${request.url} failed`))
-    return Math.min(asked, release.usageRetentionDays)
-  }
 
   admin.get<{ Querystring: { days: number } }>('/usage', { schema: { querystring: UsageQuery } }, async (request) => {
     const days = await usageDays(request, request.query.days)

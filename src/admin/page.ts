@@ -26,6 +26,7 @@ p.controls label { display: inline-flex; align-items: center; gap: .4em }
 td.day { white-space: nowrap }
 input, select, button { font: inherit; padding: .35em .5em }
 form button { grid-column: 4 }
+form button#preview-rule { grid-column: 3 }
 #notice { min-height: 1.5em; margin: 1em 0 0 }
 #notice.error { color: #b3261e }
 `
@@ -165,28 +166,41 @@ async function act (change, done) {
 
 const refresh = () => load().catch((err) => notice(err.message, true))
 
+/** A form's fields by name, trimmed, null when empty. */
+function fields (form, names) {
+  const data = new FormData(form)
+  const values = {}
+  for (const name of names) {
+    const v = String(data.get(name) || '').trim()
+    values[name] = v === '' ? null : v
+  }
+  return values
+}
+const ruleOf = (form) => fields(form, ['range', 'status', 'platform', 'sunset_date', 'message', 'upgrade_url'])
+
 $('new-rule').addEventListener('submit', async (event) => {
   event.preventDefault()
-  const form = new FormData(event.target)
-  const field = (name) => { const v = String(form.get(name) || '').trim(); return v === '' ? null : v }
-  const rule = {
-    range: field('range'),
-    status: field('status'),
-    platform: field('platform'),
-    sunset_date: field('sunset_date'),
-    message: field('message'),
-    upgrade_url: field('upgrade_url')
-  }
+  const rule = ruleOf(event.target)
   if (await act(() => api('POST', '/rules', rule), rule.status + ' ' + rule.range + ': in force on every instance.')) {
     event.target.reset()
+    $('preview').textContent = ''
     refresh()
+  }
+})
+$('preview-rule').addEventListener('click', async () => {
+  if (!$('new-rule').reportValidity()) return
+  try {
+    const p = await api('POST', '/rules/preview', ruleOf($('new-rule')))
+    const changes = p.changes.map((c) => c.app_version + ' on ' + c.platform + ' ' + c.from + ' → ' + c.to + ' (' + percent(c.share) + ')')
+    $('preview').textContent = 'Would change ' + p.changes.length + ' app version(s), ' + percent(p.share) +
+      ' of the last ' + p.days + ' days\\' requests' + (changes.length > 0 ? ': ' + changes.join(', ') : '') + '. Nothing is changed yet.'
+  } catch (err) {
+    notice(err.message, true)
   }
 })
 $('new-release').addEventListener('submit', async (event) => {
   event.preventDefault()
-  const form = new FormData(event.target)
-  const field = (name) => { const v = String(form.get(name) || '').trim(); return v === '' ? null : v }
-  const release = { version: field('version'), platform: field('platform'), released_at: field('released_at') }
+  const release = fields(event.target, ['version', 'platform', 'released_at'])
   if (await act(() => api('POST', '/releases', release), 'Release ' + release.version + ' announced on every instance.')) {
     event.target.reset()
     refresh()
@@ -231,8 +245,10 @@ const BODY = `
   <label>Sunset (UTC day) <input name="sunset_date" type="date"></label>
   <label>Message to the user <input name="message" maxlength="500"></label>
   <label>Upgrade URL <input name="upgrade_url" type="url" placeholder="https://apps.apple.com/…"></label>
+  <button type="button" id="preview-rule">Preview on traffic</button>
   <button type="submit">Add rule</button>
 </form>
+<p class="facts" id="preview" role="status"></p>
 
 <h2>Releases</h2>
 <p class="facts">The newest release out on a platform is the latest version apps there are told about. Withdraw one pulled from the store.</p>

@@ -29,6 +29,8 @@ export const ReleaseFieldsSchema = Type.Object({
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) })
 export const AuditQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) })
 export const UsageQuery = Type.Object({ days: Type.Integer({ minimum: 1, maximum: 366, default: 7 }) })
+/** The traffic a rule is previewed on: the last 30 days, as "in use" is judged. */
+export const PreviewQuery = Type.Object({ days: Type.Integer({ minimum: 1, maximum: 366, default: 30 }) })
 export const RouteUsageQuery = Type.Object({
   days: Type.Integer({ minimum: 1, maximum: 366, default: 7 }),
   contract: Type.Optional(Type.String({ minLength: 1, maxLength: 64 }))

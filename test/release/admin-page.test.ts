@@ -95,6 +95,14 @@ t.test('the page and the API it calls, with the credentials the browser asked fo
     t.match(text('audit'), /create release #\d+release 3\.4\.0 on ios/, 'a release in the audit log')
     t.match(text('audit'), /create rule #\d+retired <1\.5\.0/, 'and a rule')
 
+    const ruleForm = document.getElementById('new-rule') as unknown as { elements: Record<string, { value: string }> }
+    ruleForm.elements.range.value = '<2.0.0'
+    ruleForm.elements.status.value = 'retired'
+    ;(document.getElementById('preview-rule') as unknown as { click (): void }).click()
+    t.ok(await settled(() => text('preview') !== ''), text('notice'))
+    t.equal(text('preview'), 'Would change 1 app version(s), 50.0 % of the last 30 days\' requests: 1.6.0 on unknown supported → retired (50.0 %). Nothing is changed yet.')
+    t.equal((await call(adminUrl, '/rules', { headers: asBrowser })).json.rules.length, 2, 'a preview makes no rule')
+
     const form = document.getElementById('new-release') as unknown as { elements: Record<string, { value: string }>, dispatchEvent (e: unknown): boolean }
     form.elements.version.value = '3.5.0'
     form.elements.platform.value = 'android'

@@ -49,6 +49,17 @@ t.test('the release manager\'s commands, on two instances', async (t) => {
   t.equal(await rm.run('versions', 'usage', '--days', '366'), 0)
   t.match(rm.out.splice(0)[0], /^Requests over the last 100 day\(s\) \(only 100 days are kept\): \d+$/)
 
+  t.equal(await rm.run('versions', 'retire', '<2.0.0', '--dry-run'), 0, rm.err.join('\n'))
+  const dry = rm.out.splice(0)
+  t.match(dry[0], /^dry run: retired <2\.0\.0 on every platform would change 1 app version\(s\), \d+\.\d% of the last 30 day\(s\)' requests \(\d+ of \d+\); nothing was changed$/)
+  t.match(dry[1], /^app_version\s+platform\s+requests\s+share\s+from\s+to$/)
+  t.match(dry[2], /^1\.6\.0\s+unknown\s+\d+\s+\d+\.\d%\s+deprecated\s+retired$/)
+  t.equal((await b.asAdmin('/rules')).json.rules.length, 3, 'no rule was made')
+  t.equal(await rm.run('versions', 'retire', '>=9.0.0', '--dry-run'), 0)
+  const nothing = rm.out.splice(0)
+  t.match(nothing[0], /would change 0 app version\(s\), 0\.0% of/)
+  t.equal(nothing.length, 1, 'no table when nothing would change')
+
   t.equal(await rm.run('versions', 'routes', '--days', '1', '--contract', '1.0.0'), 0, rm.err.join('\n'))
   const routes = rm.out.splice(0)
   t.equal(routes[0], 'Requests per contract version and route over the last 1 day(s)')

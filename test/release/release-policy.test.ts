@@ -221,3 +221,34 @@ t.test('latest_version comes from versions in use, not from any string a client 
   const released = await call(url, '/_evergate/app-status', { version: '3.1.0', headers: { 'x-app-platform': 'ios' } })
   t.equal(released.json.latest_version, '3.3.0', 'a new release in use is')
 })
+
+t.test('a rule previewed: the versions whose status it would change, on their traffic, and nothing made', async (t) => {
+  const { asAdmin, app } = await startReleaseDemo(t, await pgSchema(t))
+  const { usage } = app.release
+  const traffic: Array<[string, string, number]> = [['ios', '1.2.0', 600], ['android', '1.2.0', 100], ['ios', '1.6.0', 200], ['ios', '3.0.0', 100]]
+  for (const [platform, version, count] of traffic) {
+    for (let i = 0; i < count; i++) usage.record(platform, version, '1.0.0', 'GET /profile', 200)
+  }
+  await asAdmin('/rules', { method: 'POST', json: { range: '<2.0.0', status: 'deprecated' } })
+  const audit = (await asAdmin('/audit')).json.audit.length
+
+  const retire = await asAdmin('/rules/preview', { method: 'POST', json: { range: '<1.5.0', status: 'retired' } })
+  t.equal(retire.status, 200)
+  t.match(retire.json, { days: 30, total: 1000, affected: 700, share: 0.7, rule: { range: '<1.5.0', status: 'retired', platform: null } })
+  t.same(retire.json.changes, [
+    { app_version: '1.2.0', platform: 'ios', requests: 600, share: 0.6, from: 'deprecated', to: 'retired' },
+    { app_version: '1.2.0', platform: 'android', requests: 100, share: 0.1, from: 'deprecated', to: 'retired' }
+  ])
+  const android = await asAdmin('/rules/preview?days=7', { method: 'POST', json: { range: '<1.5.0', status: 'retired', platform: 'android' } })
+  t.match(android.json, { days: 7, affected: 100, changes: [{ platform: 'android' }] })
+  t.equal(android.json.changes.length, 1, 'a platform rule changes that platform only')
+  const back = await asAdmin('/rules/preview', { method: 'POST', json: { range: '1.6.x', status: 'supported' } })
+  t.match(back.json.changes, [{ app_version: '1.6.0', from: 'deprecated', to: 'supported' }], 'the newest rule wins, as it will once made')
+  const none = await asAdmin('/rules/preview', { method: 'POST', json: { range: '>=4.0.0', status: 'retired' } })
+  t.match(none.json, { affected: 0, share: 0, changes: [] })
+
+  t.equal((await asAdmin('/rules')).json.rules.length, 1, 'no rule was made')
+  t.equal((await asAdmin('/audit')).json.audit.length, audit, 'nothing audited')
+  const bad = await asAdmin('/rules/preview', { method: 'POST', json: { range: 'soon', status: 'retired' } })
+  t.match(bad.json.error, { code: 'EVG_ERR_RULE_INVALID', message: /range "soon" is not a semver range/ })
+})
