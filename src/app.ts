@@ -41,6 +41,8 @@ async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions):
     platformHeader: opts.platformHeader,
     platforms: opts.platforms,
     storeUrls: opts.storeUrls,
+    // The release policy's, once it is registered below.
+    minimumVersion: (platform) => fastify.hasDecorator('release') ? fastify.release.store.policy.minimumVersion(platform) : null,
     missingVersion: opts.missingVersion,
     userAgentFallback: opts.userAgentFallback
   })

@@ -197,7 +197,7 @@ async function versions (command: string | undefined, args: string[], io: Io): P
     const { values } = parseArgs({ args, options: { days: { type: 'string', default: '7' } }, strict: true })
     const days = daysOf(values.days)
     const usage = await admin('GET', `/usage?days=${days}`)
-    io.out(`Requests over the last ${covered(usage.days, days)}: ${usage.total}`)
+    io.out(`Requests over the last ${usage.days} day(s): ${usage.total}${keptOnly(usage.days, days)}`)
     const rows = usage.versions.map((v: { share: number }) => ({ ...v, share: percent(v.share) }))
     for (const line of table(rows, ['app_version', 'platform', 'contract_version', 'requests', 'share'])) io.out(line)
     return 0
@@ -207,7 +207,7 @@ async function versions (command: string | undefined, args: string[], io: Io): P
     const days = daysOf(values.days)
     const query = values.contract === undefined ? '' : `&contract=${encodeURIComponent(values.contract)}`
     const usage = await admin('GET', `/usage/routes?days=${days}${query}`)
-    io.out(`Requests per contract version and route over the last ${covered(usage.days, days)}`)
+    io.out(`Requests per contract version and route over the last ${usage.days} day(s)${keptOnly(usage.days, days)}`)
     const share = (n: number, of: number) => (n === 0 ? '0' : `${n} (${percent(n / of)})`)
     const rows = usage.routes.map((r: { statuses: Record<string, number>, requests: number }) => ({
       ...r, '4xx': share(r.statuses['4xx'] ?? 0, r.requests), '5xx': share(r.statuses['5xx'] ?? 0, r.requests)
@@ -224,9 +224,9 @@ function daysOf (text: string): number {
   return days
 }
 
-/** The days an answer covers, saying so when the gateway keeps fewer than were asked for. */
-function covered (days: number, asked: number): string {
-  return `${days} day(s)${days < asked ? ` (only ${days} days are kept)` : ''}`
+/** What to say when an answer covers fewer days than were asked for: the gateway keeps no more. */
+function keptOnly (days: number, asked: number): string {
+  return days < asked ? ` (only ${days} days are kept)` : ''
 }
 
 async function loadContracts (): Promise<BundleSource['contracts']> {

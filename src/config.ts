@@ -160,7 +160,9 @@ function parseStoreUrls (list: string, platforms: readonly string[]): Record<str
     if (!platforms.includes(platform) && platform !== 'other') {
       throw new Error(`EVERGATE_STORE_URLS: "${platform}" is not in EVERGATE_PLATFORMS (${platforms.join(', ')}) or other`)
     }
-    urls[platform] = url
+    if (Object.hasOwn(urls, platform)) throw new Error(`EVERGATE_STORE_URLS: ${platform} is given twice`)
+    // As the URL parser reads it (spaces escaped, tabs and newlines gone): it goes into Link headers.
+    urls[platform] = new URL(url).href
   }
   return urls
 }

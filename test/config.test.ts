@@ -49,6 +49,9 @@ t.test('store URLs per platform', async (t) => {
   const config = loadConfig({ EVERGATE_STORE_URLS: ' iOS=https://apps.apple.com/app/pulse?x=1,other=https://pulse.example/get ' })
   t.same(config.storeUrls, { ios: 'https://apps.apple.com/app/pulse?x=1', other: 'https://pulse.example/get' })
   t.same(loadConfig({}).storeUrls, {}, 'none by default')
+  t.same(loadConfig({ EVERGATE_STORE_URLS: 'ios=https://apps.example/my app,android=https://play.example/x\ny' }).storeUrls,
+    { ios: 'https://apps.example/my%20app', android: 'https://play.example/xy' }, 'as the URL parser reads it: safe in a Link header')
+  t.throws(() => loadConfig({ EVERGATE_STORE_URLS: 'ios=https://a.example,ios=https://b.example' }), /EVERGATE_STORE_URLS: ios is given twice/)
   t.same(loadConfig({ EVERGATE_PLATFORMS: 'ios,huawei', EVERGATE_STORE_URLS: 'huawei=https://appgallery.example/pulse' }).storeUrls,
     { huawei: 'https://appgallery.example/pulse' }, 'a platform of the team\'s own')
 })

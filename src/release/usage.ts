@@ -32,6 +32,8 @@ export class UsageRecorder {
   /** Requests that could not be counted (key limit reached) since start. */
   dropped = 0
   private droppedLogged = 0
+  /** The flushes under way, one after another. */
+  private flushing: Promise<void> = Promise.resolve()
 
   constructor (private readonly opts: UsageOptions) {}
 
@@ -68,7 +70,17 @@ export class UsageRecorder {
     return sum
   }
 
+  /**
+   * Writes the counts in memory. It resolves once they and those of every flush before it are
+   * written, so an answer read after it is live even while the timer's flush is still writing.
+   */
   async flush (): Promise<void> {
+    const write = this.flushing.catch(() => {}).then(async () => await this.write())
+    this.flushing = write
+    await write
+  }
+
+  private async write (): Promise<void> {
     if (this.dropped > this.droppedLogged) {
       this.opts.log.warn({ dropped: this.dropped }, 'usage counts dropped: too many distinct keys before a flush')
       this.droppedLogged = this.dropped

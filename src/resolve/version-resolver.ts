@@ -25,6 +25,11 @@ export interface VersionResolverOptions {
   platforms: readonly string[]
   /** Per platform, where its users update: in the answer to an app older than every contract. */
   storeUrls?: Readonly<Record<string, string>>
+  /**
+   * The lowest version a platform may run now (the release policy's), for that answer; null, or no
+   * function, is the oldest contract. Asked each time the answer is sent, as rules change.
+   */
+  minimumVersion?: (platform: string | null) => string | null
   /** With no version at all: serve `head`, `reject`, or serve a given contract version. */
   missingVersion: string
   userAgentFallback: boolean
@@ -77,12 +82,21 @@ export function createVersionResolver (options: VersionResolverOptions): Resolve
     }
     const contract = floor(appVersion)
     if (contract === null) {
-      // The answer a retired build gets (see release/plugin.ts), as far as the resolver knows.
-      const upgradeUrl = platform !== null && Object.hasOwn(storeUrls, platform) ? storeUrls[platform] : null
-      const error = Object.assign(new VersionUnsupportedError(appVersion, oldest), { details: { upgrade_url: upgradeUrl, minimum_version: oldest } })
-      return { appVersion, platform, contract: null, errorShape: oldest, error }
+      return { appVersion, platform, contract: null, errorShape: oldest, error: unsupported(appVersion, platform) }
     }
     return { appVersion, platform, contract, errorShape: contract, error: null }
+  }
+
+  /**
+   * The answer to an app older than every contract: what a retired build is told (see
+   * release/plugin.ts). It is kept with the resolution, so its details are worked out when read.
+   */
+  function unsupported (appVersion: string, platform: string | null): Error & { code: string } {
+    const upgradeUrl = platform !== null && Object.hasOwn(storeUrls, platform) ? storeUrls[platform] : null
+    return Object.defineProperty(new VersionUnsupportedError(appVersion, oldest), 'details', {
+      enumerable: true,
+      get: () => ({ upgrade_url: upgradeUrl, minimum_version: options.minimumVersion?.(platform) ?? oldest })
+    })
   }
 
   const cache = new Map<string, ClientVersion>()

@@ -139,7 +139,7 @@ t.test('each platform\'s store URL, where a rule names no upgrade URL', async (t
     const deprecated = await call(url, '/profile', { version: '1.5.2', headers: { 'x-app-platform': platform } })
     t.equal(deprecated.headers.link, `<${store}>; rel="deprecation"`)
     const tooOld = await call(url, '/profile', { version: '0.9.0', headers: { 'x-app-platform': platform } })
-    t.match(tooOld.json, { code: 426, upgrade_url: store, minimum_version: '1.0.0' }, `${platform}: older than every contract`)
+    t.match(tooOld.json, { code: 426, upgrade_url: store, minimum_version: '1.5.0' }, `${platform}: older than every contract, told what a retired build is`)
     const current = await status(url, '3.0.0', platform)
     t.match(current, { status: 'supported', upgrade_url: store }, `${platform}: where a supported app updates`)
   }

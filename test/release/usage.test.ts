@@ -75,3 +75,29 @@ t.test('memory is bounded: past maxKeys, new keys are dropped and counted', asyn
   await t.rejects(usage.flush())
   t.equal(warnings.length, 2)
 })
+
+t.test('a flush resolves only after the flushes before it are written', async (t) => {
+  const written: string[] = []
+  let release = () => {}
+  const held = new Promise<void>((resolve) => { release = resolve })
+  let first = true
+  const repo = {
+    async addUsage (rows: readonly UsageRow[]) {
+      if (first) {
+        first = false
+        await held // the timer's flush, slow to write
+      }
+      written.push(...rows.map((r) => r.app_version))
+    }
+  } as unknown as ReleaseRepository
+  const usage = new UsageRecorder({ repository: repo, maxKeys: 100, log })
+  usage.record('ios', '1.0.0', '1.0.0', 'GET /a', 200)
+  const timers = usage.flush()
+  let answered = false
+  const live = usage.flush().then(() => { answered = true }) // nothing new in memory: an admin answer's flush
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  t.notOk(answered, 'it waits for the write under way, though it has nothing of its own')
+  release()
+  await Promise.all([timers, live])
+  t.same(written, ['1.0.0'], 'and then the counts are in the database')
+})

@@ -36,6 +36,15 @@ t.test('older than the oldest contract: unsupported, in the oldest error shape',
     { upgrade_url: null, minimum_version: '1.0.0' }, 'a platform with no store URL')
   t.same((stores({ 'x-app-version': '0.9.3' }).error as { details?: unknown }).details,
     { upgrade_url: null, minimum_version: '1.0.0' }, 'an app that names no platform')
+  let minimum: string | null = '1.5.0'
+  const policy = createVersionResolver({ ...base, minimumVersion: (platform) => platform === 'ios' ? minimum : null })
+  const cached = policy({ 'x-app-version': '0.9.3', 'x-app-platform': 'ios' })
+  t.match((cached.error as { details?: unknown }).details, { minimum_version: '1.5.0' }, 'the policy\'s minimum')
+  minimum = '2.0.0'
+  t.equal(policy({ 'x-app-version': '0.9.3', 'x-app-platform': 'ios' }), cached, 'the resolution is cached')
+  t.match((cached.error as { details?: unknown }).details, { minimum_version: '2.0.0' }, 'its minimum is the policy\'s now')
+  t.match((policy({ 'x-app-version': '0.9.3', 'x-app-platform': 'android' }).error as { details?: unknown }).details,
+    { minimum_version: '1.0.0' }, 'no minimum from the policy: the oldest contract')
 })
 
 t.test('garbage is a 400 that says which header', async (t) => {
