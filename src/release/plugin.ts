@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
+import { Counter, Gauge } from 'prom-client'
 import semver from 'semver'
 import type { Metrics } from '../metrics.js'
 import { openDatabase, type Database, type DatabaseOptions } from '../storage/database.js'
@@ -48,6 +49,42 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * What to alert on, read when Prometheus scrapes: nothing on the request path. A database away
+ * means rules decided elsewhere are not obeyed here, and usage piles up in memory, then is dropped.
+ */
+function releaseMetrics ({ registry }: Metrics, store: PolicyStore, usage: UsageRecorder): void {
+  // The registry keeps each instrument it is given.
+  new Gauge({
+    name: 'evergate_release_database_up',
+    help: '1 while the release policy database answers, 0 while the last known policy is served without it',
+    registers: [registry],
+    collect () { this.set(store.health.status === 'ok' ? 1 : 0) }
+  })
+  new Gauge({
+    name: 'evergate_release_rules',
+    help: 'Release rules in force on this instance',
+    registers: [registry],
+    collect () { this.set(store.policy.rules.length) }
+  })
+  new Gauge({
+    name: 'evergate_usage_pending',
+    help: 'Requests counted in memory and not written to the database yet',
+    registers: [registry],
+    collect () { this.set(usage.pending) }
+  })
+  let reported = 0
+  new Counter({
+    name: 'evergate_usage_dropped_total',
+    help: 'Requests not counted: too many distinct usage keys waited for the database',
+    registers: [registry],
+    collect () {
+      this.inc(usage.dropped - reported)
+      reported = usage.dropped
+    }
+  })
+}
+
 /** How often each instance deletes the usage past its retention. */
 const RETENTION_EVERY_MS = 6 * 60 * 60 * 1000
 
@@ -82,6 +119,7 @@ async function releaseManagement (fastify: FastifyInstance, opts: ReleaseOptions
   })
   await store.start()
   const usage = new UsageRecorder({ repository, maxKeys: opts.maxUsageKeys, log: fastify.log })
+  releaseMetrics(opts.metrics, store, usage)
   const flush = () => usage.flush().catch((err: Error) => {
     fastify.log.warn({ err, pending: usage.pending }, 'usage flush failed: counts kept for the next one')
   })

@@ -165,6 +165,10 @@ t.test('deprecate and retire through the admin API', async (t) => {
     t.match(metrics.text, /evergate_requests_total\{contract="1\.0\.0",platform="ios",route="GET \/profile",status="426"\} 2/)
     t.match(metrics.text, /evergate_upstream_seconds_count\{upstream="core"\} \d+/)
     t.match(metrics.text, /evergate_adapter_chain_seconds_count\{contract="1\.0\.0",direction="response"\} \d+/)
+    t.match(metrics.text, /^evergate_release_database_up 1$/m)
+    t.match(metrics.text, /^evergate_release_rules [1-9]\d*$/m)
+    t.match(metrics.text, /^evergate_usage_pending \d+$/m)
+    t.match(metrics.text, /^evergate_usage_dropped_total 0$/m)
     const versions = await asAdmin('/versions')
     t.match(versions.json, { contracts: ['1.0.0', '2.0.0', '2.3.0', '3.0.0'], minimum_version: '1.5.0', database: { status: 'ok' } })
     t.match(versions.json.versions.find((v: { app_version: string }) => v.app_version === '1.2.0'), { platform: 'ios', status: 'retired' })
@@ -251,4 +255,13 @@ t.test('a rule previewed: the versions whose status it would change, on their tr
   t.equal((await asAdmin('/audit')).json.audit.length, audit, 'nothing audited')
   const bad = await asAdmin('/rules/preview', { method: 'POST', json: { range: 'soon', status: 'retired' } })
   t.match(bad.json.error, { code: 'EVG_ERR_RULE_INVALID', message: /range "soon" is not a semver range/ })
+})
+
+t.test('usage dropped past its key limit is a counter Prometheus can alert on', async (t) => {
+  const { asAdmin, app } = await startReleaseDemo(t, { ...await pgSchema(t), EVERGATE_USAGE_MAX_KEYS: '1' })
+  for (const version of ['1.0.0', '1.1.0', '1.2.0']) app.release.usage.record('ios', version, '1.0.0', 'GET /profile', 200)
+  const dropped = /^evergate_usage_dropped_total (\d+)$/m
+  t.equal(dropped.exec((await asAdmin('/metrics')).text)?.[1], '2')
+  app.release.usage.record('ios', '1.3.0', '1.0.0', 'GET /profile', 200)
+  t.equal(dropped.exec((await asAdmin('/metrics')).text)?.[1], '3', 'counted once each, scrape after scrape')
 })

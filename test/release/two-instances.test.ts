@@ -71,6 +71,9 @@ t.test('the database going away: traffic flows on the last policy, readiness deg
   t.equal((await call(gw.url, '/profile', { version: '1.6.0' })).status, 200, 'traffic keeps flowing')
   await t.rejects(gw.app.release.usage.flush(), 'usage cannot be written while it is away')
   t.ok(gw.app.release.usage.pending >= 3, 'and is kept for later')
+  const away = (await gw.asAdmin('/metrics')).text
+  t.match(away, /^evergate_release_database_up 0$/m, 'something to alert on')
+  t.match(away, /^evergate_usage_pending [3-9]\d*$/m)
 
   await relay.restore()
   await within(3000, async () => (await call(gw.url, '/_evergate/ready')).json.database?.status === 'ok')
@@ -78,6 +81,7 @@ t.test('the database going away: traffic flows on the last policy, readiness deg
   t.equal(gw.app.release.usage.pending, 0)
   const usage = await gw.asAdmin('/usage?days=1')
   t.equal(usage.json.total, 3, 'the counts made before and during the outage were written after it')
+  t.match((await gw.asAdmin('/metrics')).text, /^evergate_release_database_up 1$/m)
 })
 
 t.test('a flush of more keys than one statement can carry is written whole', async (t) => {
