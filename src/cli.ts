@@ -23,6 +23,8 @@ const USAGE = `usage: evergate <command>
   versions usage [--days N]              requests per app version and platform, with shares
   versions routes [--days N] [--contract V]
                                          requests per contract version and route, with errors
+  versions delete-rule <id>              delete a rule (list shows their ids)
+  versions audit [--limit N]             the last changes to rules and releases: who, when, what
   versions release <version> [options]   announce a release: app-status names it the latest
   versions withdraw <version> [--platform P]
                                          withdraw an announced release (pulled from the store)
@@ -139,6 +141,16 @@ const day = (iso: string | null) => iso?.slice(0, 10) ?? null
 
 type Admin = ReturnType<typeof adminClient>
 
+interface AuditEntry {
+  at: string
+  actor: string
+  action: string
+  rule_id: number | null
+  release_id: number | null
+  before: Record<string, string | null> | null
+  after: Record<string, string | null> | null
+}
+
 const RELEASE_OPTIONS = { platform: { type: 'string' }, date: { type: 'string' } } as const
 
 /** `versions release` and `versions withdraw`: what app-status names the latest version. */
@@ -179,6 +191,29 @@ async function versions (command: string | undefined, args: string[], io: Io): P
     return 0
   }
   if (command === 'release' || command === 'withdraw') return await releases(command, args, io, admin)
+  if (command === 'delete-rule') {
+    const { positionals } = parseArgs({ args, options: {}, allowPositionals: true, strict: true })
+    const id = Number(positionals[0])
+    if (positionals.length !== 1 || !Number.isInteger(id) || id < 1) throw new UsageError('versions delete-rule takes one rule id, e.g. 3 (versions list shows them)')
+    const rule = await admin('DELETE', `/rules/${id}`)
+    io.out(`rule ${rule.id} deleted: ${rule.range} ${rule.platform ?? 'every platform'} -> ${rule.status} no longer applies`)
+    return 0
+  }
+  if (command === 'audit') {
+    const { values } = parseArgs({ args, options: { limit: { type: 'string', default: '20' } }, strict: true })
+    const limit = Number(values.limit)
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError(`--limit "${values.limit}" is not a number of changes (1 to 1000)`)
+    const { audit } = await admin('GET', `/audit?limit=${limit}`)
+    const rows = audit.map((a: AuditEntry) => {
+      const subject = a.after ?? a.before
+      const what = a.rule_id !== null
+        ? `rule #${a.rule_id}: ${String(subject?.status)} ${String(subject?.range)}`
+        : `release #${String(a.release_id)}: ${String(subject?.version)}`
+      return { at: a.at.slice(0, 19).replace('T', ' '), actor: a.actor, action: a.action, what: `${what} on ${String(subject?.platform ?? 'every platform')}` }
+    })
+    for (const line of table(rows, ['at', 'actor', 'action', 'what'])) io.out(line)
+    return 0
+  }
   if (command === 'list') {
     parseArgs({ args, options: {}, strict: true })
     const [{ rules }, { releases }, seen] = await Promise.all([admin('GET', '/rules'), admin('GET', '/releases'), admin('GET', '/versions')])

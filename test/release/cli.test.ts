@@ -95,6 +95,18 @@ t.test('the release manager\'s commands, on two instances', async (t) => {
   await new Promise((resolve) => setTimeout(resolve, 1000))
   const withdrawn = await call(b.url, '/_evergate/app-status', { version: '3.0.0', headers: { 'x-app-platform': 'ios' } })
   t.match(withdrawn.json, { latest_version: '3.0.0', update_available: false })
+
+  t.equal(await rm.run('versions', 'delete-rule', '3'), 0, rm.err.join('\n'))
+  t.equal(rm.out.pop(), 'rule 3 deleted: 1.4.x android -> supported no longer applies')
+  t.equal(await rm.run('versions', 'delete-rule', '3'), 1)
+  t.match(rm.err.pop(), /No rule 3/)
+  t.equal(await rm.run('versions', 'audit', '--limit', '4'), 0, rm.err.join('\n'))
+  const audit = rm.out.splice(0)
+  t.match(audit[0], /^at\s+actor\s+action\s+what$/)
+  t.match(audit[1], /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\s+\S+@\S+\s+delete\s+rule #3: supported 1\.4\.x on android$/)
+  t.match(audit[2], /\swithdraw\s+release #1: 3\.4\.0 on ios$/)
+  t.match(audit[4], /\screate\s+release #1: 3\.4\.0 on ios$/)
+  t.equal(audit.length, 5)
 })
 
 t.test('clear errors and exit codes scripts can trust', async (t) => {
@@ -112,6 +124,9 @@ t.test('clear errors and exit codes scripts can trust', async (t) => {
     [good, ['versions', 'retire', '<2.0.0', '--colour', 'red'], 2, /Unknown option '--colour'/],
     [good, ['versions', 'usage', '--days', 'lots'], 2, /--days "lots"/],
     [good, ['versions', 'routes', '--days', '0'], 2, /--days "0" is not a number of days/],
+    [good, ['versions', 'delete-rule', 'three'], 2, /versions delete-rule takes one rule id/],
+    [good, ['versions', 'delete-rule'], 2, /versions delete-rule takes one rule id/],
+    [good, ['versions', 'audit', '--limit', '0'], 2, /--limit "0" is not a number of changes/],
     [good, ['versions', 'release'], 2, /versions release takes one version, e\.g\. 3\.4\.0/],
     [good, ['versions', 'release', '3.4.0', '--date', 'Thursday'], 2, /--date "Thursday" is not a date/],
     [good, ['versions', 'release', '3.4.0', '--date', '2027-02-30'], 2, /--date "2027-02-30" is not a date/],
