@@ -167,6 +167,11 @@ function parseStoreUrls (list: string, platforms: readonly string[]): Record<str
   return urls
 }
 
+/** Where a platform's users update, from EVERGATE_STORE_URLS; null for none, or no platform. */
+export function storeUrlOf (storeUrls: Readonly<Record<string, string>>, platform: string | null): string | null {
+  return platform !== null && Object.hasOwn(storeUrls, platform) ? storeUrls[platform] : null
+}
+
 export function loadConfig (env: Record<string, string | undefined> = process.env): GatewayConfig {
   const e = envSchema<Env>({ schema: EnvSchema, data: env as Record<string, unknown>, dotenv: false, env: false })
   const platforms = e.EVERGATE_PLATFORMS.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p !== '')

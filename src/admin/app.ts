@@ -260,13 +260,13 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
         const decision = policy.decide(version, platform === 'unknown' ? null : platform)
         return { app_version: version, platform, status: decision.status, rule_id: decision.rule?.id ?? null, sunset_date: decision.sunsetDate?.toISOString() ?? null }
       })
-    // Every platform apps were seen on or a release was announced for; "unknown" is apps that send none.
-    const announced = (await repository.listReleases()).filter((r) => r.withdrawn_at === null)
-    const platforms = new Set([...seen.map((s) => s.platform), ...announced.map((r) => r.platform ?? 'unknown')])
+    // The platforms apps are told apart by; `other` and `unknown` (apps that send none) once seen.
+    const seenOn = new Set(seen.map((s) => s.platform))
+    const platforms = [...release.platforms, 'unknown'].filter((p) => seenOn.has(p) || (p !== 'other' && p !== 'unknown'))
     return {
       contracts: release.contractVersions,
       minimum_version: policy.minimumVersion(null),
-      latest: [...platforms].sort().map((platform) => ({ platform, ...latest.of(platform === 'unknown' ? null : platform) })),
+      latest: platforms.map((platform) => ({ platform, ...latest.of(platform === 'unknown' ? null : platform) })),
       database: store.health,
       versions: rows
     }

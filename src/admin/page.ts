@@ -187,6 +187,7 @@ $('new-rule').addEventListener('submit', async (event) => {
     refresh()
   }
 })
+$('new-rule').addEventListener('input', () => { $('preview').textContent = '' })
 $('preview-rule').addEventListener('click', async () => {
   if (!$('new-rule').reportValidity()) return
   try {

@@ -1,7 +1,7 @@
 import semver from 'semver'
 
-/** A release as the policy store keeps it. */
-export interface Release {
+/** An announced release, as the policy store keeps it. */
+export interface AnnouncedRelease {
   /** null: every platform. */
   readonly platform: string | null
   readonly version: string
@@ -39,14 +39,14 @@ const NO_PLATFORM = 'unknown'
  */
 export class LatestVersions {
   /** Per platform key (null: every platform), newest version first. */
-  private readonly announced = new Map<string | null, Release[]>()
+  private readonly announced = new Map<string | null, AnnouncedRelease[]>()
   /** Per platform key (null: every platform), the versions withdrawn. */
   private readonly withdrawn = new Map<string | null, Set<string>>()
   private readonly head: string
 
   /** `inUse`: per platform key, the releases in use, ascending. */
   constructor (
-    releases: readonly Release[],
+    releases: readonly AnnouncedRelease[],
     private readonly inUse: ReadonlyMap<string, readonly string[]>,
     contractVersions: readonly string[]
   ) {
@@ -82,7 +82,7 @@ export class LatestVersions {
       (platform !== null && this.withdrawn.get(platform)?.has(version) === true)
   }
 
-  private newestOut (list: readonly Release[] | undefined, now: number): string | undefined {
+  private newestOut (list: readonly AnnouncedRelease[] | undefined, now: number): string | undefined {
     return list?.find((release) => release.releasedAt.getTime() <= now)?.version
   }
 }

@@ -2,7 +2,8 @@ import type { FastifyBaseLogger } from 'fastify'
 import pg from 'pg'
 import semver from 'semver'
 import { LatestVersions } from './latest.js'
-import { Policy } from './policy.js'
+import { oneAfterAnother } from './one-after-another.js'
+import { Policy, type PolicyOptions } from './policy.js'
 import { toRule, type ReleaseRepository } from './repository.js'
 import { firstOfLastDays } from './usage.js'
 
@@ -20,7 +21,7 @@ export interface PolicyStoreOptions {
    * and where a query runs on this process's own thread.
    */
   pollMs: number | null
-  /** Contract versions: always candidates for "minimum" and "latest". */
+  /** Contract versions: candidates for "minimum" (the oldest is its floor) and, with no release announced, "latest". */
   contractVersions: readonly string[]
   /** Per platform, where its users update: the upgrade URL of rules that name none. */
   storeUrls?: Readonly<Record<string, string>>
@@ -51,12 +52,9 @@ export class PolicyStore {
   private timer: NodeJS.Timeout | undefined
   private inUseTimer: NodeJS.Timeout | undefined
   private stopped = false
-  private refreshing: Promise<void> | null = null
-  /** The load asked for while one was under way (which may have read the tables before the change). */
-  private queued: Promise<void> | null = null
 
   constructor (private readonly opts: PolicyStoreOptions) {
-    this.policy = new Policy([], opts.contractVersions, opts.storeUrls)
+    this.policy = new Policy([], opts.contractVersions, this.policyOptions())
     this.latest = new LatestVersions([], new Map(), opts.contractVersions)
   }
 
@@ -83,20 +81,10 @@ export class PolicyStore {
 
   /**
    * Reloads now (after a change made through this instance): what it resolves to includes every
-   * change made before the call. A load already under way may have read the tables before that
-   * change, so one more follows it; callers meanwhile share that one.
+   * change made before the call, as a load already under way is followed by one more.
    */
-  async refresh (): Promise<void> {
-    if (this.refreshing === null) {
-      this.refreshing = this.load().finally(() => { this.refreshing = null })
-      return await this.refreshing
-    }
-    this.queued ??= this.refreshing.catch(() => {}).then(async () => {
-      this.queued = null
-      await this.refresh()
-    })
-    await this.queued
-  }
+  readonly refresh = oneAfterAnother(async () => await this.load())
+
 
   private async load (): Promise<void> {
     const { repository, contractVersions } = this.opts
@@ -118,9 +106,13 @@ export class PolicyStore {
       contractVersions
     )
     const known = [...contractVersions, ...seen.map((s) => s.app_version)]
-    this.policy = new Policy(records.map(toRule), known, this.opts.storeUrls)
+    this.policy = new Policy(records.map(toRule), known, this.policyOptions())
     this.latest = latest
     this.version = version
+  }
+
+  private policyOptions (): PolicyOptions {
+    return { storeUrls: this.opts.storeUrls, floor: [...this.opts.contractVersions].sort(semver.compare)[0] }
   }
 
   private async poll (): Promise<void> {

@@ -1,4 +1,5 @@
 import semver from 'semver'
+import { storeUrlOf } from '../config.js'
 
 export type Status = 'supported' | 'deprecated' | 'retired'
 
@@ -42,13 +43,6 @@ const SUPPORTED: Decision = Object.freeze({
 })
 
 /**
- * How overlapping rules resolve, deterministically:
- *  1. a rule for the caller's platform beats a rule for every platform;
- *  2. among those, the newest decision wins (latest `updatedAt`, then highest id).
- * So `deprecate "<2.0.0"` then `retire "<1.5.0"` retires 1.2.0 and deprecates 1.6.0, and a later
- * `support "1.4.x"` brings 1.4.x back. A deprecated rule whose sunset date has passed retires.
- */
-/**
  * Why `range` cannot be a rule's, or null when it can. semver reads an empty range, or one with an
  * empty alternative (`<2.0.0 ||`, a typo), as every version: a rule that would retire every app
  * must say `*`.
@@ -61,6 +55,13 @@ export function rangeProblem (range: string): string | null {
   return null
 }
 
+/**
+ * How overlapping rules resolve, deterministically:
+ *  1. a rule for the caller's platform beats a rule for every platform;
+ *  2. among those, the newest decision wins (latest `updatedAt`, then highest id).
+ * So `deprecate "<2.0.0"` then `retire "<1.5.0"` retires 1.2.0 and deprecates 1.6.0, and a later
+ * `support "1.4.x"` brings 1.4.x back. A deprecated rule whose sunset date has passed retires.
+ */
 export function precedence (a: Rule, b: Rule): number {
   const specific = Number(b.platform !== null) - Number(a.platform !== null)
   if (specific !== 0) return specific
@@ -101,6 +102,13 @@ function decisionOf (rule: Rule, now: number, storeUrl: string | null): Decision
   }
 }
 
+export interface PolicyOptions {
+  /** Per platform, where its users update (EVERGATE_STORE_URLS), for the rules that name no upgrade URL. */
+  storeUrls?: Readonly<Record<string, string>>
+  /** The oldest contract version: no minimum version is below it, whatever a rule's range says. */
+  floor?: string
+}
+
 interface CompiledRule {
   readonly rule: Rule
   readonly range: semver.Range
@@ -113,11 +121,15 @@ export class Policy {
   private readonly cache = new Map<string, Decision>()
   private readonly boundaries: readonly string[]
 
-  /** `storeUrls`: per platform, where its users update, for the rules that name no upgrade URL. */
-  constructor (rules: readonly Rule[], knownVersions: readonly string[], private readonly storeUrls: Readonly<Record<string, string>> = {}) {
+  private readonly storeUrls: Readonly<Record<string, string>>
+
+  constructor (rules: readonly Rule[], knownVersions: readonly string[], options: PolicyOptions = {}) {
     this.rules = [...rules].sort(precedence)
     this.compiled = this.rules.map((rule) => ({ rule, range: new semver.Range(rule.range, { includePrerelease: true }) }))
+    const { floor } = options
     this.boundaries = candidateVersions(this.compiled, knownVersions)
+      .filter((version) => floor === undefined || semver.gte(version, floor))
+    this.storeUrls = options.storeUrls ?? {}
   }
 
   decide (appVersion: string | null, platform: string | null, now = Date.now()): Decision {
@@ -135,12 +147,13 @@ export class Policy {
 
   /** Where a platform's users update (EVERGATE_STORE_URLS), or null. */
   storeUrl (platform: string | null): string | null {
-    return platform !== null && Object.hasOwn(this.storeUrls, platform) ? this.storeUrls[platform] : null
+    return storeUrlOf(this.storeUrls, platform)
   }
 
   /**
-   * The lowest version a platform may run: the first known version above the highest retired one.
-   * Known versions are the contract versions, the edges of every rule's range and versions seen.
+   * The lowest version a platform may run: the first known version above the highest retired one,
+   * and never below the floor. Known versions are the contract versions, the edges of every rule's
+   * range and versions seen.
    */
   minimumVersion (platform: string | null, now = Date.now()): string | null {
     const statuses = this.boundaries.map((v) => this.decide(v, platform, now).status)

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
+import { oneAfterAnother } from './one-after-another.js'
 import type { ReleaseRepository, UsageRow } from './repository.js'
 
 export interface UsageOptions {
@@ -32,8 +33,6 @@ export class UsageRecorder {
   /** Requests that could not be counted (key limit reached) since start. */
   dropped = 0
   private droppedLogged = 0
-  /** The flushes under way, one after another. */
-  private flushing: Promise<void> = Promise.resolve()
 
   constructor (private readonly opts: UsageOptions) {}
 
@@ -71,14 +70,11 @@ export class UsageRecorder {
   }
 
   /**
-   * Writes the counts in memory. It resolves once they and those of every flush before it are
-   * written, so an answer read after it is live even while the timer's flush is still writing.
+   * Writes the counts in memory. It resolves once they are written, after a write already under
+   * way (so an answer read after it is live even while the timer's flush is still writing), and a
+   * hung write makes later flushes wait in one, not pile up.
    */
-  async flush (): Promise<void> {
-    const write = this.flushing.catch(() => {}).then(async () => await this.write())
-    this.flushing = write
-    await write
-  }
+  readonly flush = oneAfterAnother(async () => await this.write())
 
   private async write (): Promise<void> {
     if (this.dropped > this.droppedLogged) {

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import semver from 'semver'
+import { storeUrlOf } from '../config.js'
 import { appVersionFromUserAgent, parseAppVersion, parsePlatform } from './app-version.js'
 import { VersionInvalidError, VersionRequiredError, VersionUnsupportedError } from './errors.js'
 
@@ -92,7 +93,7 @@ export function createVersionResolver (options: VersionResolverOptions): Resolve
    * release/plugin.ts). It is kept with the resolution, so its details are worked out when read.
    */
   function unsupported (appVersion: string, platform: string | null): Error & { code: string } {
-    const upgradeUrl = platform !== null && Object.hasOwn(storeUrls, platform) ? storeUrls[platform] : null
+    const upgradeUrl = storeUrlOf(storeUrls, platform)
     return Object.defineProperty(new VersionUnsupportedError(appVersion, oldest), 'details', {
       enumerable: true,
       get: () => ({ upgrade_url: upgradeUrl, minimum_version: options.minimumVersion?.(platform) ?? oldest })

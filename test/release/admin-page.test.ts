@@ -102,6 +102,8 @@ t.test('the page and the API it calls, with the credentials the browser asked fo
     t.ok(await settled(() => text('preview') !== ''), text('notice'))
     t.equal(text('preview'), 'Would change 1 app version(s), 50.0 % of the last 30 days\' requests: 1.6.0 on unknown supported → retired (50.0 %). Nothing is changed yet.')
     t.equal((await call(adminUrl, '/rules', { headers: asBrowser })).json.rules.length, 2, 'a preview makes no rule')
+    document.getElementById('new-rule')?.dispatchEvent(new window.Event('input', { bubbles: true }))
+    t.equal(text('preview'), '', 'a preview of other values is gone once the form changes')
 
     const form = document.getElementById('new-release') as unknown as { elements: Record<string, { value: string }>, dispatchEvent (e: unknown): boolean }
     form.elements.version.value = '3.5.0'

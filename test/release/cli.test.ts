@@ -82,7 +82,7 @@ t.test('the release manager\'s commands, on two instances', async (t) => {
   t.ok(list.some((l) => /^\d+\s+<1\.5\.0\s+-\s+retired\s+-\s+-\s+Please update Pulse/.test(l)))
   t.ok(list.some((l) => /^1\.2\.0\s+unknown\s+retired/.test(l)), list.join('\n'))
   t.ok(list.some((l) => /^1\s+3\.4\.0\s+ios\s+\S+Z\s+\S+\s+-\s+-$/.test(l)), 'the releases announced')
-  t.ok(list.includes('Latest version per platform: ios 3.4.0 (announced), unknown 3.0.0 (contract)'), list.join('\n'))
+  t.ok(list.includes('Latest version per platform: ios 3.4.0 (announced), android 3.0.0 (contract), web 3.0.0 (contract), unknown 3.0.0 (contract)'), list.join('\n'))
 
   t.equal(await rm.run('versions', 'withdraw', '3.4.0', '--platform', 'ios'), 0, rm.err.join('\n'))
   t.equal(rm.out.pop(), 'release 1 withdrawn: 3.4.0 on ios')

@@ -1,9 +1,9 @@
 import t from 'tap'
-import { LatestVersions, type Release } from '../../src/release/latest.js'
+import { LatestVersions, type AnnouncedRelease } from '../../src/release/latest.js'
 
 const CONTRACTS = ['1.0.0', '2.0.0', '2.3.0', '3.0.0']
 const NOW = Date.parse('2026-11-24T12:00:00Z')
-const release = (version: string, platform: string | null, releasedAt = '2026-11-01T00:00:00Z', withdrawn = false): Release =>
+const release = (version: string, platform: string | null, releasedAt = '2026-11-01T00:00:00Z', withdrawn = false): AnnouncedRelease =>
   ({ version, platform, releasedAt: new Date(releasedAt), withdrawn })
 
 t.test('with nothing announced, the newest release in use, else the newest contract', async (t) => {

@@ -88,7 +88,7 @@ t.test('a rule with no upgrade URL gets the platform\'s store URL; one with its 
     rule({ range: '<1.5.0', status: 'retired' }),
     rule({ range: '<2.0.0', status: 'deprecated', deprecationDate: new Date('2026-11-01T00:00:00Z') }),
     rule({ range: '<1.0.0', status: 'retired', platform: 'android', upgradeUrl: 'https://pulse.example/android-legacy' })
-  ], CONTRACTS, stores)
+  ], CONTRACTS, { storeUrls: stores })
   t.equal(policy.decide('1.2.0', 'ios').upgradeUrl, stores.ios)
   t.equal(policy.decide('1.2.0', 'android').upgradeUrl, stores.android, 'one rule for every platform, each its own store')
   t.equal(policy.decide('1.2.0', 'web').upgradeUrl, null, 'a platform with none')
@@ -97,4 +97,13 @@ t.test('a rule with no upgrade URL gets the platform\'s store URL; one with its 
   t.equal(policy.decide('1.6.0', 'android').headers.link, `<${stores.android}>; rel="deprecation"`)
   t.equal(policy.storeUrl('ios'), stores.ios)
   t.equal(policy.storeUrl('__proto__'), null)
+})
+
+t.test('no minimum version below the oldest contract, whatever a rule\'s range says', async (t) => {
+  const rules = [rule({ range: '<=0.9.0', status: 'retired' }), rule({ range: '>=0.5.0', status: 'supported', platform: 'ios' })]
+  t.equal(new Policy(rules, CONTRACTS).minimumVersion(null), '0.9.1', 'without a floor, a rule\'s edge')
+  const floored = new Policy(rules, CONTRACTS, { floor: '1.0.0' })
+  t.equal(floored.minimumVersion(null), '1.0.0')
+  t.equal(floored.minimumVersion('ios'), '1.0.0')
+  t.equal(new Policy([rule({ range: '<1.5.0', status: 'retired' })], CONTRACTS, { floor: '1.0.0' }).minimumVersion(null), '1.5.0')
 })

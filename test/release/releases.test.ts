@@ -47,10 +47,11 @@ t.test('announcing and withdrawing releases', async (t) => {
     t.match(await status(a.url, '3.0.0'), { latest_version: '3.3.0' })
     t.match(await status(a.url, '3.0.0', 'ios'), { latest_version: '3.4.0' }, 'ios: its own 3.4.0 is newer, and 3.5.0 is not out yet')
     const { json } = await a.asAdmin('/versions')
-    t.same(json.latest.filter((l: { platform: string }) => l.platform === 'ios' || l.platform === 'unknown'), [
+    t.same(json.latest, [
       { platform: 'ios', version: '3.4.0', source: 'announced' },
-      { platform: 'unknown', version: '3.3.0', source: 'announced' }
-    ])
+      { platform: 'android', version: '3.3.0', source: 'announced' },
+      { platform: 'web', version: '3.3.0', source: 'announced' }
+    ], 'each platform apps are told apart by (other and unknown once apps are seen there)')
   })
 
   t.test('withdrawing a release pulled from the store takes "latest" back', async (t) => {
@@ -148,4 +149,12 @@ t.test('each platform\'s store URL, where a rule names no upgrade URL', async (t
   const ruled = await asAdmin('/rules', { method: 'POST', json: { range: '<1.0.0 || 1.2.x', status: 'retired', platform: 'ios', upgrade_url: 'https://pulse.example/legacy' } })
   t.equal(ruled.status, 201)
   t.match((await call(url, '/profile', { version: '1.2.0', headers: { 'x-app-platform': 'ios' } })).json, { upgrade_url: 'https://pulse.example/legacy' }, 'a rule\'s own URL wins')
+})
+
+t.test('an app older than every contract is never told a minimum below the oldest contract', async (t) => {
+  const { url, asAdmin } = await startReleaseDemo(t, await pgSchema(t))
+  await asAdmin('/rules', { method: 'POST', json: { range: '<=0.9.0', status: 'retired' } })
+  const tooOld = await call(url, '/profile', { version: '0.5.0' })
+  t.match(tooOld.json, { code: 426, minimum_version: '1.0.0' }, 'not 0.9.1, the rule\'s edge')
+  t.match(await status(url, '0.5.0'), { minimum_version: '1.0.0' })
 })

@@ -101,3 +101,26 @@ t.test('a flush resolves only after the flushes before it are written', async (t
   await Promise.all([timers, live])
   t.same(written, ['1.0.0'], 'and then the counts are in the database')
 })
+
+t.test('flushes asked for while a write hangs wait as one, not one each', async (t) => {
+  let writes = 0
+  let release = () => {}
+  const held = new Promise<void>((resolve) => { release = resolve })
+  const repo = {
+    async addUsage () {
+      writes++
+      if (writes === 1) await held
+    }
+  } as unknown as ReleaseRepository
+  const usage = new UsageRecorder({ repository: repo, maxKeys: 100, log })
+  usage.record('ios', '1.0.0', '1.0.0', 'GET /a', 200)
+  const flushes = [usage.flush()]
+  for (let i = 0; i < 10; i++) {
+    usage.record('ios', `1.0.${i + 1}`, '1.0.0', 'GET /a', 200)
+    flushes.push(usage.flush()) // the timer's ticks and admin answers, during the hang
+  }
+  release()
+  await Promise.all(flushes)
+  t.equal(writes, 2, 'the hung write, then one with everything counted meanwhile')
+  t.equal(usage.pending, 0)
+})
