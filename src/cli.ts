@@ -23,6 +23,8 @@ const USAGE = `usage: evergate <command>
   versions usage [--days N]              requests per app version and platform, with shares
   versions routes [--days N] [--contract V]
                                          requests per contract version and route, with errors
+  versions trend <range> [--platform P] [--days N]
+                                         a range's share of each day's requests (default 30 days)
   versions delete-rule <id>              delete a rule (list shows their ids)
   versions audit [--limit N]             the last changes to rules and releases: who, when, what
   versions release <version> [options]   announce a release: app-status names it the latest
@@ -235,6 +237,21 @@ async function versions (command: string | undefined, args: string[], io: Io): P
     io.out(`Requests over the last ${usage.days} day(s): ${usage.total}${keptOnly(usage.days, days)}`)
     const rows = usage.versions.map((v: { share: number }) => ({ ...v, share: percent(v.share) }))
     for (const line of table(rows, ['app_version', 'platform', 'contract_version', 'requests', 'share'])) io.out(line)
+    return 0
+  }
+  if (command === 'trend') {
+    const { values, positionals } = parseArgs({ args, options: { days: { type: 'string', default: '30' }, platform: { type: 'string' } }, allowPositionals: true, strict: true })
+    const [range] = positionals
+    if (range === undefined || positionals.length > 1) throw new UsageError('versions trend takes one range, e.g. "<2.0.0"')
+    const problem = rangeProblem(range)
+    if (problem !== null) throw new UsageError(problem)
+    const days = daysOf(values.days)
+    const platform = values.platform?.toLowerCase()
+    const query = `range=${encodeURIComponent(range)}&days=${days}${platform === undefined ? '' : `&platform=${encodeURIComponent(platform)}`}`
+    const { trend, days: covered } = await admin('GET', `/usage/trend?${query}`)
+    io.out(`Share of ${range} in each day's requests on ${platform ?? 'every platform'}, over the last ${covered} day(s)${keptOnly(covered, days)}`)
+    const rows = trend.map((d: { share: number }) => ({ ...d, share: percent(d.share) }))
+    for (const line of table(rows, ['day', 'requests', 'total', 'share'])) io.out(line)
     return 0
   }
   if (command === 'routes') {

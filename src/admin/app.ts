@@ -4,17 +4,19 @@ import semver from 'semver'
 import validation from '../gateway/validation.js'
 import type { Metrics } from '../metrics.js'
 import {
-  ReleaseExistsError, ReleaseInvalidError, ReleaseNotFoundError, RuleInvalidError, RuleNotFoundError
+  QueryInvalidError, ReleaseExistsError, ReleaseInvalidError, ReleaseNotFoundError, RuleInvalidError, RuleNotFoundError
 } from '../release/errors.js'
 import { instantOf } from '../release/dates.js'
 import { releaseVersionProblem } from '../release/latest.js'
 import { rangeProblem } from '../release/policy.js'
 import type { Release } from '../release/plugin.js'
 import { previewRule } from '../release/preview.js'
+import { rangeTrend } from '../release/trend.js'
+import { firstOfLastDays } from '../release/usage.js'
 import { toRule, type ReleaseFields, type RuleFields } from '../release/repository.js'
 import { adminPage } from './page.js'
 import {
-  AuditQuery, IdParams, PreviewQuery, ReleaseFieldsSchema, RouteUsageQuery, RuleFieldsSchema, RulePatchSchema, UsageQuery,
+  AuditQuery, IdParams, PreviewQuery, ReleaseFieldsSchema, RouteUsageQuery, RuleFieldsSchema, RulePatchSchema, TrendQuery, UsageQuery,
   type ReleaseFieldsInput, type RuleFieldsInput, type RulePatchInput
 } from './schemas.js'
 
@@ -241,6 +243,17 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
     const versions = await repository.usageSummary(days)
     return { days, retention_days: release.usageRetentionDays, total: versions.reduce((sum, v) => sum + v.requests, 0), versions }
   })
+
+  // The share of each day's requests a range of app versions carries: how fast it is leaving.
+  admin.get<{ Querystring: { range: string, platform?: string, days: number } }>('/usage/trend',
+    { schema: { querystring: TrendQuery } }, async (request) => {
+      const { range, platform = null } = request.query
+      const problem = rangeProblem(range) ?? (platform === 'unknown' ? null : platformProblem(platform, release.platforms))
+      if (problem !== null) throw new QueryInvalidError(problem)
+      const days = await usageDays(request, request.query.days)
+      const trend = rangeTrend(await repository.dailyUsage(days), range, platform, firstOfLastDays(days), firstOfLastDays(1))
+      return { range, platform, days, retention_days: release.usageRetentionDays, trend }
+    })
 
   admin.get<{ Querystring: { days: number, contract?: string } }>('/usage/routes', { schema: { querystring: RouteUsageQuery } }, async (request) => {
     const days = await usageDays(request, request.query.days)

@@ -207,6 +207,22 @@ $('new-release').addEventListener('submit', async (event) => {
     refresh()
   }
 })
+$('trend-form').addEventListener('submit', async (event) => {
+  event.preventDefault()
+  const { range, platform } = fields(event.target, ['range', 'platform'])
+  const query = 'range=' + encodeURIComponent(range) + '&days=' + $('days').value + (platform ? '&platform=' + encodeURIComponent(platform) : '')
+  try {
+    const { trend } = await api('GET', '/usage/trend?' + query)
+    fill('trend', trend.slice().reverse(), (row, d) => {
+      cell(row, d.day, 'day')
+      cell(row, d.requests.toLocaleString(), 'number')
+      cell(row, d.total.toLocaleString(), 'number')
+      cell(row, percent(d.share), 'number')
+    })
+  } catch (err) {
+    notice(err.message, true)
+  }
+})
 $('days').addEventListener('change', refresh)
 $('refresh').addEventListener('click', () => load().then(() => notice('Up to date.'), (err) => notice(err.message, true)))
 refresh()
@@ -222,6 +238,18 @@ const BODY = `
 <table>
   <thead><tr><th>App version</th><th>Platform</th><th>Contract</th><th>Status</th><th>Rule</th><th>Sunset</th><th>Requests</th><th>Share</th></tr></thead>
   <tbody id="versions"></tbody>
+</table>
+
+<h2>A range's share, day by day</h2>
+<p class="facts">How fast a range of versions is leaving, over the days chosen above: to date its sunset by.</p>
+<form id="trend-form">
+  <label>Range <input name="range" required placeholder="&lt;2.0.0" maxlength="200"></label>
+  <label>Platform <input name="platform" placeholder="any" pattern="[a-z][a-z0-9_\\-]{0,31}"></label>
+  <button type="submit">Show</button>
+</form>
+<table>
+  <thead><tr><th>Day</th><th>Requests in the range</th><th>All requests</th><th>Share</th></tr></thead>
+  <tbody id="trend"></tbody>
 </table>
 
 <h2>Routes per contract version</h2>

@@ -31,6 +31,11 @@ export const AuditQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximu
 export const UsageQuery = Type.Object({ days: Type.Integer({ minimum: 1, maximum: 366, default: 7 }) })
 /** The traffic a rule is previewed on: the last 30 days, as "in use" is judged. */
 export const PreviewQuery = Type.Object({ days: Type.Integer({ minimum: 1, maximum: 366, default: 30 }) })
+export const TrendQuery = Type.Object({
+  range: Type.String({ minLength: 1, maxLength: 200 }),
+  platform: Type.Optional(Type.String({ maxLength: 32 })),
+  days: Type.Integer({ minimum: 1, maximum: 366, default: 30 })
+})
 export const RouteUsageQuery = Type.Object({
   days: Type.Integer({ minimum: 1, maximum: 366, default: 7 }),
   contract: Type.Optional(Type.String({ minLength: 1, maxLength: 64 }))

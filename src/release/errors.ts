@@ -4,6 +4,8 @@ export const AppRetiredError = createError<[string]>(
   'EVG_ERR_APP_RETIRED', '%s', 426)
 export const RuleInvalidError = createError<[string]>(
   'EVG_ERR_RULE_INVALID', '%s', 400)
+export const QueryInvalidError = createError<[string]>(
+  'EVG_ERR_QUERY_INVALID', '%s', 400)
 export const RuleNotFoundError = createError<[number]>(
   'EVG_ERR_RULE_NOT_FOUND', 'No rule %d', 404)
 export const ReleaseInvalidError = createError<[string]>(

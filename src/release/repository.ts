@@ -298,6 +298,20 @@ export class ReleaseRepository {
   }
 
   /**
+   * Requests per day, platform and app version since `days` days ago, oldest day first: what a
+   * range's share of each day is worked out from (see rangeTrend).
+   */
+  async dailyUsage (days: number): Promise<Array<{ day: string, platform: string, app_version: string, requests: number }>> {
+    const rows: Array<Record<string, string>> = await this.knex('evergate_usage')
+      .where('day', '>=', firstOfLastDays(days))
+      .groupBy('day', 'platform', 'app_version')
+      .select(this.knex.raw('day::text as day'), 'platform', 'app_version')
+      .sum({ requests: 'count' })
+      .orderBy('day')
+    return rows.map((row) => ({ day: row.day, platform: row.platform, app_version: row.app_version, requests: Number(row.requests) }))
+  }
+
+  /**
    * The app versions in use, per platform: seen on or after `since` (YYYY-MM-DD) with at least
    * `minShare` of their platform's requests since then. What "latest" and "minimum" are chosen
    * among: a version string one client made up is not one, nor are the many a script can send.

@@ -38,7 +38,7 @@ t.test('the page and the API it calls, with the credentials the browser asked fo
     t.match(csp, "default-src 'none'")
     t.match(csp, "frame-ancestors 'none'")
     t.doesNotThrow(() => new Script(script), 'the script is valid JavaScript')
-    for (const path of ['/versions', '/usage?days=', '/usage/routes?days=', '/rules', '/releases', '/audit?limit=20']) t.match(script, `'${path}`, `it calls ${path}`)
+    for (const path of ['/versions', '/usage?days=', '/usage/routes?days=', '/usage/trend?', '/rules', '/releases', '/audit?limit=20']) t.match(script, `'${path}`, `it calls ${path}`)
     for (const [, id] of script.matchAll(/\$\('([\w-]+)'\)/g)) t.match(page.text, `id="${id}"`, `the element #${id} the script fills is on the page`)
   })
 
@@ -94,6 +94,13 @@ t.test('the page and the API it calls, with the credentials the browser asked fo
     t.match(text('routes'), /1\.0\.0GET \/profile21 \(50\.0 %\)0/, 'a route of 1.0.0, where retired builds get their 426')
     t.match(text('audit'), /create release #\d+release 3\.4\.0 on ios/, 'a release in the audit log')
     t.match(text('audit'), /create rule #\d+retired <1\.5\.0/, 'and a rule')
+
+    const trendForm = document.getElementById('trend-form') as unknown as { elements: Record<string, { value: string }>, dispatchEvent (e: unknown): boolean }
+    trendForm.elements.range.value = '<1.5.0'
+    trendForm.dispatchEvent(new window.Event('submit', { cancelable: true }))
+    t.ok(await settled(() => text('trend') !== ''), text('notice'))
+    t.match(text('trend'), /^\d{4}-\d{2}-\d{2}1250\.0 %/, 'today first: 1 of the 2 requests is 1.2.0')
+    t.equal(document.querySelectorAll('#trend tr').length, 7, 'the 7 days chosen')
 
     const ruleForm = document.getElementById('new-rule') as unknown as { elements: Record<string, { value: string }> }
     ruleForm.elements.range.value = '<2.0.0'

@@ -60,6 +60,14 @@ t.test('the release manager\'s commands, on two instances', async (t) => {
   t.match(nothing[0], /would change 0 app version\(s\), 0\.0% of/)
   t.equal(nothing.length, 1, 'no table when nothing would change')
 
+  t.equal(await rm.run('versions', 'trend', '<2.0.0', '--days', '2'), 0, rm.err.join('\n'))
+  const trend = rm.out.splice(0)
+  t.equal(trend[0], 'Share of <2.0.0 in each day\'s requests on every platform, over the last 2 day(s)')
+  t.match(trend[1], /^day\s+requests\s+total\s+share$/)
+  t.match(trend[2], /^\d{4}-\d{2}-\d{2}\s+0\s+0\s+0\.0%$/, 'yesterday: no traffic')
+  t.match(trend[3], /^\d{4}-\d{2}-\d{2}\s+[1-9]\d*\s+[1-9]\d*\s+\d+\.\d%$/)
+  t.equal(trend.length, 4)
+
   t.equal(await rm.run('versions', 'routes', '--days', '1', '--contract', '1.0.0'), 0, rm.err.join('\n'))
   const routes = rm.out.splice(0)
   t.equal(routes[0], 'Requests per contract version and route over the last 1 day(s)')
@@ -124,6 +132,8 @@ t.test('clear errors and exit codes scripts can trust', async (t) => {
     [good, ['versions', 'retire', '<2.0.0', '--colour', 'red'], 2, /Unknown option '--colour'/],
     [good, ['versions', 'usage', '--days', 'lots'], 2, /--days "lots"/],
     [good, ['versions', 'routes', '--days', '0'], 2, /--days "0" is not a number of days/],
+    [good, ['versions', 'trend'], 2, /versions trend takes one range/],
+    [good, ['versions', 'trend', 'soon'], 2, /"soon" is not a semver range/],
     [good, ['versions', 'delete-rule', 'three'], 2, /versions delete-rule takes one rule id/],
     [good, ['versions', 'delete-rule'], 2, /versions delete-rule takes one rule id/],
     [good, ['versions', 'audit', '--limit', '0'], 2, /--limit "0" is not a number of changes/],

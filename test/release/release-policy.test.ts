@@ -265,3 +265,37 @@ t.test('usage dropped past its key limit is a counter Prometheus can alert on', 
   app.release.usage.record('ios', '1.3.0', '1.0.0', 'GET /profile', 200)
   t.equal(dropped.exec((await asAdmin('/metrics')).text)?.[1], '3', 'counted once each, scrape after scrape')
 })
+
+t.test('a range\'s share of each day\'s requests', async (t) => {
+  const { asAdmin, app } = await startReleaseDemo(t, { ...await pgSchema(t), EVERGATE_USAGE_RETENTION_DAYS: '40' })
+  const day = (ago: number) => new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10)
+  const row = (ago: number, platform: string, version: string, count: number) =>
+    ({ day: day(ago), platform, app_version: version, contract_version: '1.0.0', route: 'GET /profile', status_class: '2xx', count })
+  await app.release.repository.addUsage([
+    row(2, 'ios', '1.2.0', 40), row(2, 'ios', '3.0.0', 60), row(1, 'ios', '1.2.0', 20), row(1, 'android', '1.2.0', 20), row(1, 'ios', '3.0.0', 60)
+  ])
+  app.release.usage.record('ios', '3.0.0', '3.0.0', 'GET /users/me', 200) // today, still in memory
+  const res = await asAdmin(`/usage/trend?range=${encodeURIComponent('<2.0.0')}&days=3`)
+  t.equal(res.status, 200)
+  t.same(res.json, {
+    range: '<2.0.0',
+    platform: null,
+    days: 3,
+    retention_days: 40,
+    trend: [
+      { day: day(2), total: 100, requests: 40, share: 0.4 },
+      { day: day(1), total: 100, requests: 40, share: 0.4 },
+      { day: day(0), total: 1, requests: 0, share: 0 }
+    ]
+  })
+  const ios = await asAdmin(`/usage/trend?range=${encodeURIComponent('<2.0.0')}&platform=ios&days=60`)
+  t.match(ios.json, { platform: 'ios', days: 40 }, 'no more days than are kept')
+  t.match(ios.json.trend.at(-2), { total: 80, requests: 20, share: 0.25 })
+  t.equal(ios.json.trend.length, 40)
+  const bad = await asAdmin('/usage/trend?range=soon')
+  t.match(bad.json.error, { code: 'EVG_ERR_QUERY_INVALID', message: /"soon" is not a semver range/ })
+  const platform = await asAdmin('/usage/trend?range=*&platform=iphone')
+  t.match(platform.json.error, { code: 'EVG_ERR_QUERY_INVALID', message: /platform "iphone" is not one apps are told apart by/ })
+  t.equal((await asAdmin('/usage/trend?range=*&platform=unknown')).status, 200, 'apps that name no platform')
+  t.equal((await asAdmin('/usage/trend')).json.error.code, 'EVG_ERR_VALIDATION', 'a range is required')
+})
