@@ -11,7 +11,7 @@ import { releaseVersionProblem } from '../release/latest.js'
 import { rangeProblem } from '../release/policy.js'
 import type { Release } from '../release/plugin.js'
 import { previewRule } from '../release/preview.js'
-import { rangeTrend } from '../release/trend.js'
+import { rangeTrend, versionsInRange } from '../release/trend.js'
 import { firstOfLastDays } from '../release/usage.js'
 import { toRule, type ReleaseFields, type RuleFields } from '../release/repository.js'
 import { adminPage } from './page.js'
@@ -251,7 +251,10 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
       const problem = rangeProblem(range) ?? (platform === 'unknown' ? null : platformProblem(platform, release.platforms))
       if (problem !== null) throw new QueryInvalidError(problem)
       const days = await usageDays(request, request.query.days)
-      const trend = rangeTrend(await repository.dailyUsage(days), range, platform, firstOfLastDays(days), firstOfLastDays(1))
+      // The range is matched against the versions seen (a few hundred at most), so the database
+      // answers one row a day, not one per day and version.
+      const versions = versionsInRange(range, await repository.versionsSeenSince(days, platform))
+      const trend = rangeTrend(await repository.dailyRequests(days, platform, versions), firstOfLastDays(days), firstOfLastDays(1))
       return { range, platform, days, retention_days: release.usageRetentionDays, trend }
     })
 

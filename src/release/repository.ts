@@ -297,18 +297,30 @@ export class ReleaseRepository {
       semver.rcompare(a.contract_version, b.contract_version) || b.requests - a.requests || a.route.localeCompare(b.route))
   }
 
+  /** The app versions seen since `days` days ago (on `platform`, or on any). */
+  async versionsSeenSince (days: number, platform: string | null): Promise<string[]> {
+    const query = this.knex('evergate_usage').where('day', '>=', firstOfLastDays(days)).distinct('app_version')
+    if (platform !== null) query.where('platform', platform)
+    return (await query).map((row: { app_version: string }) => row.app_version)
+  }
+
   /**
-   * Requests per day, platform and app version since `days` days ago, oldest day first: what a
-   * range's share of each day is worked out from (see rangeTrend).
+   * Requests per day since `days` days ago (on `platform`, or on any), and of those, the requests
+   * from `versions`: one row a day, whatever the number of versions, oldest first.
    */
-  async dailyUsage (days: number): Promise<Array<{ day: string, platform: string, app_version: string, requests: number }>> {
-    const rows: Array<Record<string, string>> = await this.knex('evergate_usage')
+  async dailyRequests (days: number, platform: string | null, versions: readonly string[]): Promise<Array<{ day: string, total: number, requests: number }>> {
+    const fromVersions = versions.length === 0
+      ? this.knex.raw('0 as requests')
+      : this.knex.raw(`coalesce(sum(count) filter (where app_version in (${versions.map(() => '?').join(', ')})), 0) as requests`, [...versions])
+    const query = this.knex('evergate_usage')
       .where('day', '>=', firstOfLastDays(days))
-      .groupBy('day', 'platform', 'app_version')
-      .select(this.knex.raw('day::text as day'), 'platform', 'app_version')
-      .sum({ requests: 'count' })
+      .groupBy('day')
+      .select(this.knex.raw('day::text as day'), fromVersions)
+      .sum({ total: 'count' })
       .orderBy('day')
-    return rows.map((row) => ({ day: row.day, platform: row.platform, app_version: row.app_version, requests: Number(row.requests) }))
+    if (platform !== null) query.where('platform', platform)
+    const rows: Array<Record<string, string>> = await query
+    return rows.map((row) => ({ day: row.day, total: Number(row.total), requests: Number(row.requests) }))
   }
 
   /**

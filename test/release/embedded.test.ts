@@ -25,6 +25,8 @@ t.test('release management on the embedded database, across a restart', async (t
   t.equal((await call(second.url, '/profile', { version: '1.2.0' })).status, 426, 'the rules survived the restart')
   const usage = await second.asAdmin('/usage?days=1')
   t.equal(usage.json.total, 3, 'two counts flushed at shutdown, one live')
+  const trend = await second.asAdmin(`/usage/trend?range=${encodeURIComponent('<1.5.0')}`)
+  t.match(trend.json.trend.at(-1), { total: 3, requests: 2 }, 'a range\'s share of the day, on the embedded database too')
   t.equal((await second.asAdmin('/audit')).json.audit.length, 3)
   const status = await call(second.url, '/_evergate/app-status', { version: '3.0.0', headers: { 'x-app-platform': 'ios' } })
   t.match(status.json, { latest_version: '3.4.0', update_available: true }, 'and so did the release')
