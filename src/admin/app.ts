@@ -3,17 +3,14 @@ import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerO
 import semver from 'semver'
 import validation from '../gateway/validation.js'
 import type { Metrics } from '../metrics.js'
-import {
-  QueryInvalidError, ReleaseExistsError, ReleaseInvalidError, ReleaseNotFoundError, RuleInvalidError, RuleNotFoundError
-} from '../release/errors.js'
-import { instantOf } from '../release/dates.js'
-import { releaseVersionProblem } from '../release/latest.js'
+import { QueryInvalidError, ReleaseExistsError, ReleaseNotFoundError, RuleNotFoundError } from '../release/errors.js'
 import { rangeProblem } from '../release/policy.js'
 import type { Release } from '../release/plugin.js'
 import { previewRule } from '../release/preview.js'
 import { rangeTrend, versionsInRange } from '../release/trend.js'
 import { firstOfLastDays } from '../release/usage.js'
-import { toRule, type ReleaseFields, type RuleFields } from '../release/repository.js'
+import { toRule } from '../release/repository.js'
+import { newRule, platformProblem, releaseFields, ruleFields } from './fields.js'
 import { adminPage } from './page.js'
 import {
   AuditQuery, IdParams, PreviewQuery, ReleaseFieldsSchema, RouteUsageQuery, RuleFieldsSchema, RulePatchSchema, TrendQuery, UsageQuery,
@@ -59,47 +56,6 @@ function fromAnotherSite (request: FastifyRequest): boolean {
   const origin = request.headers.origin
   if (origin === undefined) return false
   return !URL.canParse(origin) || new URL(origin).host !== request.headers.host
-}
-
-function isoDate (field: string, value: string | null | undefined, invalid: (message: string) => Error = (m) => new RuleInvalidError(m)): string | null | undefined {
-  if (value === undefined || value === null) return value
-  const instant = instantOf(value)
-  if (instant === null) throw invalid(`${field} "${value}" is not a date`)
-  return instant
-}
-
-/**
- * Why a rule or release cannot name `platform`, or null when it can. Apps are told apart by the
- * platforms configured, any other being `other`: a rule for "iphone" would never apply.
- */
-function platformProblem (platform: string | null | undefined, platforms: readonly string[]): string | null {
-  if (platform === null || platform === undefined || platforms.includes(platform)) return null
-  return `platform "${platform}" is not one apps are told apart by: ${platforms.join(', ')} (EVERGATE_PLATFORMS, and other)`
-}
-
-/** Checks what the schema cannot: the range is semver, the platform is known, the dates are real dates. */
-function ruleFields<T extends RuleFieldsInput | RulePatchInput> (input: T, platforms: readonly string[]): Partial<RuleFields> {
-  const range = input.range === undefined ? null : rangeProblem(input.range)
-  const problem = (range === null ? null : `range ${range}`) ?? platformProblem(input.platform, platforms)
-  if (problem !== null) throw new RuleInvalidError(problem)
-  const fields: Partial<RuleFields> = { ...input } as Partial<RuleFields>
-  const deprecation = isoDate('deprecation_date', input.deprecation_date)
-  const sunset = isoDate('sunset_date', input.sunset_date)
-  if (deprecation !== undefined) fields.deprecation_date = deprecation
-  if (sunset !== undefined) fields.sunset_date = sunset
-  return fields
-}
-
-/** A release as announced: a version the stores carry (x.y.z, no pre-release), out from `released_at` (default: now). */
-function releaseFields (input: ReleaseFieldsInput, platforms: readonly string[]): ReleaseFields {
-  const invalid = (message: string) => new ReleaseInvalidError(message)
-  const problem = releaseVersionProblem(input.version) ?? platformProblem(input.platform, platforms)
-  if (problem !== null) throw invalid(problem)
-  return {
-    platform: input.platform ?? null,
-    version: input.version,
-    released_at: isoDate('released_at', input.released_at, invalid) ?? new Date().toISOString()
-  }
 }
 
 /**
@@ -168,18 +124,8 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
     return Math.min(asked, release.usageRetentionDays)
   }
 
-  /** A new rule's fields, checked, with what is left out filled in. */
-  function newRule (input: RuleFieldsInput): RuleFields {
-    const fields = {
-      platform: null, deprecation_date: null, sunset_date: null, message: null, upgrade_url: null, ...ruleFields(input, release.platforms)
-    } as RuleFields
-    // Deprecated as of now, unless the release manager dated it.
-    if (fields.status === 'deprecated' && fields.deprecation_date === null) fields.deprecation_date = new Date().toISOString()
-    return fields
-  }
-
   admin.post<{ Body: RuleFieldsInput }>('/rules', { schema: { body: RuleFieldsSchema } }, async (request, reply) => {
-    const rule = await repository.createRule(newRule(request.body), request.actor)
+    const rule = await repository.createRule(newRule(request.body, release.platforms), request.actor)
     await store.refresh()
     return reply.code(201).send(rule)
   })
@@ -188,7 +134,7 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
   // their share of the traffic. Nothing is written.
   admin.post<{ Body: RuleFieldsInput, Querystring: { days: number } }>('/rules/preview',
     { schema: { body: RuleFieldsSchema, querystring: PreviewQuery } }, async (request) => {
-      const fields = newRule(request.body)
+      const fields = newRule(request.body, release.platforms)
       const now = new Date()
       const { policy } = store
       const rule = toRule({
