@@ -85,7 +85,6 @@ export class PolicyStore {
    */
   readonly refresh = oneAfterAnother(async () => await this.load())
 
-
   private async load (): Promise<void> {
     const { repository, contractVersions } = this.opts
     const version = await repository.policyVersion()
