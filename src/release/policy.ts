@@ -122,6 +122,8 @@ export class Policy {
   private readonly boundaries: readonly string[]
 
   private readonly storeUrls: Readonly<Record<string, string>>
+  /** Per platform (one of the few apps are told apart by, or none). */
+  private readonly minimums = new Map<string | null, { version: string | null, validUntil: number }>()
 
   constructor (rules: readonly Rule[], knownVersions: readonly string[], options: PolicyOptions = {}) {
     this.rules = [...rules].sort(precedence)
@@ -156,10 +158,21 @@ export class Policy {
    * range and versions seen.
    */
   minimumVersion (platform: string | null, now = Date.now()): string | null {
-    const statuses = this.boundaries.map((v) => this.decide(v, platform, now).status)
+    // Asked by every app-status call and every 426: worked out once per platform, until a sunset
+    // date it depends on passes (a new rule makes a new Policy).
+    const cached = this.minimums.get(platform)
+    if (cached !== undefined && cached.validUntil > now) return cached.version
+    let validUntil = Infinity
+    const statuses = this.boundaries.map((v) => {
+      const decision = this.decide(v, platform, now)
+      validUntil = Math.min(validUntil, decision.validUntil)
+      return decision.status
+    })
     const lastRetired = statuses.lastIndexOf('retired')
     const index = statuses.findIndex((status, i) => i > lastRetired && status !== 'retired')
-    return index === -1 ? null : this.boundaries[index]
+    const version = index === -1 ? null : this.boundaries[index]
+    this.minimums.set(platform, { version, validUntil })
+    return version
   }
 }
 

@@ -107,3 +107,16 @@ t.test('no minimum version below the oldest contract, whatever a rule\'s range s
   t.equal(floored.minimumVersion('ios'), '1.0.0')
   t.equal(new Policy([rule({ range: '<1.5.0', status: 'retired' })], CONTRACTS, { floor: '1.0.0' }).minimumVersion(null), '1.5.0')
 })
+
+t.test('the minimum version is kept per platform until a sunset it depends on passes', async (t) => {
+  const sunset = new Date('2027-01-31T00:00:00Z')
+  const policy = new Policy([
+    rule({ range: '<2.0.0', status: 'deprecated', sunsetDate: sunset }),
+    rule({ range: '<1.5.0', status: 'retired' }) // the newer rule
+  ], CONTRACTS, { floor: '1.0.0' })
+  const before = sunset.getTime() - 1
+  t.equal(policy.minimumVersion(null, before), '1.5.0')
+  t.equal(policy.minimumVersion('ios', before), '1.5.0')
+  t.equal(policy.minimumVersion(null, sunset.getTime()), '2.0.0', 'once the sunset passes, <2.0.0 is retired')
+  t.equal(policy.minimumVersion('ios', sunset.getTime() + 1000), '2.0.0', 'on every platform')
+})
