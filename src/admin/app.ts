@@ -197,8 +197,9 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
       const problem = rangeProblem(range) ?? (platform === 'unknown' ? null : platformProblem(platform, release.platforms))
       if (problem !== null) throw new QueryInvalidError(problem)
       const days = await usageDays(request, request.query.days)
-      // The range is matched against the versions seen (a few hundred at most), so the database
-      // answers one row a day, not one per day and version.
+      // The range is matched against the distinct versions seen (a few hundred from real builds,
+      // more when a script makes them up), so the database answers one row a day, not one per day
+      // and version.
       const versions = versionsInRange(range, await repository.versionsSeenSince(days, platform))
       const trend = rangeTrend(await repository.dailyRequests(days, platform, versions), firstOfLastDays(days), firstOfLastDays(1))
       return { range, platform, days, retention_days: release.usageRetentionDays, trend }

@@ -309,9 +309,11 @@ export class ReleaseRepository {
    * from `versions`: one row a day, whatever the number of versions, oldest first.
    */
   async dailyRequests (days: number, platform: string | null, versions: readonly string[]): Promise<Array<{ day: string, total: number, requests: number }>> {
-    const fromVersions = versions.length === 0
-      ? this.knex.raw('0 as requests')
-      : this.knex.raw(`coalesce(sum(count) filter (where app_version in (${versions.map(() => '?').join(', ')})), 0) as requests`, [...versions])
+    // One parameter, however many versions (a statement takes at most 65,535).
+    const fromVersions = this.knex.raw(
+      'coalesce(sum(count) filter (where app_version in (select jsonb_array_elements_text(?::jsonb))), 0) as requests',
+      [JSON.stringify(versions)]
+    )
     const query = this.knex('evergate_usage')
       .where('day', '>=', firstOfLastDays(days))
       .groupBy('day')

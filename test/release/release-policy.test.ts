@@ -292,6 +292,12 @@ t.test('a range\'s share of each day\'s requests', async (t) => {
   t.match(ios.json, { platform: 'ios', days: 40 }, 'no more days than are kept')
   t.match(ios.json.trend.at(-2), { total: 80, requests: 20, share: 0.25 })
   t.equal(ios.json.trend.length, 40)
+  // More versions than a statement takes parameters (65,535): a script can make up that many.
+  await app.release.db.knex.raw(`insert into evergate_usage (day, platform, app_version, contract_version, route, status_class, count)
+    select ?::date, 'web', '1.' || n || '.0', '1.0.0', 'GET /profile', '2xx', 1 from generate_series(1, 70000) as n`, [day(3)])
+  const many = await asAdmin(`/usage/trend?range=${encodeURIComponent('<2.0.0')}&platform=web&days=4`)
+  t.equal(many.status, 200)
+  t.match(many.json.trend[0], { total: 70000, requests: 70000, share: 1 }, '70,000 versions in the range')
   const bad = await asAdmin('/usage/trend?range=soon')
   t.match(bad.json.error, { code: 'EVG_ERR_QUERY_INVALID', message: /"soon" is not a semver range/ })
   const platform = await asAdmin('/usage/trend?range=*&platform=iphone')
