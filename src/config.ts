@@ -55,6 +55,11 @@ const EnvSchema = Type.Object({
   EVERGATE_POLICY_POLL_MS: Type.Integer({ default: 1000, minimum: 50 }),
   EVERGATE_USAGE_FLUSH_MS: Type.Integer({ default: 10000, minimum: 50 }),
   EVERGATE_USAGE_MAX_KEYS: Type.Integer({ default: 50000, minimum: 1 }),
+  /**
+   * App versions counted by name per day, platform and instance, beyond those known (contracts,
+   * releases announced, versions in use); the rest count as "other". Clients can make up versions.
+   */
+  EVERGATE_USAGE_MAX_NEW_VERSIONS: Type.Integer({ default: 1000, minimum: 1 }),
   /** Days of usage kept; older days are deleted. At least the 30 that decide which versions are in use. */
   EVERGATE_USAGE_RETENTION_DAYS: Type.Integer({ default: 400, minimum: 31 }),
   ADMIN_PORT: Type.Integer({ default: 8081, minimum: 0, maximum: 65535 }),
@@ -92,6 +97,7 @@ export interface ReleaseConfig {
   pollMs: number
   flushMs: number
   maxUsageKeys: number
+  maxNewVersionsPerDay: number
   usageRetentionDays: number
 }
 
@@ -209,6 +215,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
           pollMs: e.EVERGATE_POLICY_POLL_MS,
           flushMs: e.EVERGATE_USAGE_FLUSH_MS,
           maxUsageKeys: e.EVERGATE_USAGE_MAX_KEYS,
+          maxNewVersionsPerDay: e.EVERGATE_USAGE_MAX_NEW_VERSIONS,
           usageRetentionDays: e.EVERGATE_USAGE_RETENTION_DAYS
         }
       : null,

@@ -19,6 +19,8 @@ export interface ReleaseOptions {
   pollMs: number
   flushMs: number
   maxUsageKeys: number
+  /** App versions usage counts by name per day and platform beyond the known ones. */
+  maxNewVersionsPerDay: number
   /** The request headers an answer depends on (the version header, and User-Agent when it is read). */
   vary: string
   /** Days of usage kept, today included. */
@@ -83,6 +85,16 @@ function releaseMetrics ({ registry }: Metrics, store: PolicyStore, usage: Usage
       reported = usage.dropped
     }
   })
+  let reportedBucketed = 0
+  new Counter({
+    name: 'evergate_usage_other_versions_total',
+    help: 'Requests counted as app version "other": a version new past the day\'s limit (EVERGATE_USAGE_MAX_NEW_VERSIONS)',
+    registers: [registry],
+    collect () {
+      this.inc(usage.bucketed - reportedBucketed)
+      reportedBucketed = usage.bucketed
+    }
+  })
 }
 
 /** How often each instance deletes the usage past its retention. */
@@ -118,7 +130,13 @@ async function releaseManagement (fastify: FastifyInstance, opts: ReleaseOptions
     log: fastify.log
   })
   await store.start()
-  const usage = new UsageRecorder({ repository, maxKeys: opts.maxUsageKeys, log: fastify.log })
+  const usage = new UsageRecorder({
+    repository,
+    maxKeys: opts.maxUsageKeys,
+    maxNewVersionsPerDay: opts.maxNewVersionsPerDay,
+    known: (appVersion) => store.known.has(appVersion),
+    log: fastify.log
+  })
   releaseMetrics(opts.metrics, store, usage)
   const flush = () => usage.flush().catch((err: Error) => {
     fastify.log.warn({ err, pending: usage.pending }, 'usage flush failed: counts kept for the next one')

@@ -47,6 +47,8 @@ export class PolicyStore {
   health: DatabaseHealth = { status: 'ok', reason: null, since: new Date().toISOString() }
   /** The newest version per platform, announced or in use (see IN_USE_SHARE). */
   latest: LatestVersions
+  /** Versions usage always counts by name: the contracts, releases announced, versions in use. */
+  known: ReadonlySet<string>
   private version = -1
   private listener: pg.Client | null = null
   private timer: NodeJS.Timeout | undefined
@@ -56,6 +58,7 @@ export class PolicyStore {
   constructor (private readonly opts: PolicyStoreOptions) {
     this.policy = new Policy([], opts.contractVersions, this.policyOptions())
     this.latest = new LatestVersions([], new Map(), opts.contractVersions)
+    this.known = new Set(opts.contractVersions)
   }
 
   /**
@@ -107,6 +110,7 @@ export class PolicyStore {
     const known = [...contractVersions, ...seen.map((s) => s.app_version)]
     this.policy = new Policy(records.map(toRule), known, this.policyOptions())
     this.latest = latest
+    this.known = new Set([...known, ...releases.filter((r) => r.withdrawn_at === null).map((r) => r.version)])
     this.version = version
   }
 

@@ -6,8 +6,18 @@ export interface UsageOptions {
   repository: ReleaseRepository
   /** Distinct (day, platform, app version, contract, route, status class) kept between flushes. */
   maxKeys: number
+  /**
+   * App versions counted by name per day and platform, beyond the known ones; the rest count as
+   * `other`. A client can make up any number of versions; the database keeps a row for each.
+   */
+  maxNewVersionsPerDay?: number
+  /** Versions always counted by name: contracts, releases announced, versions in use. */
+  known?: (appVersion: string) => boolean
   log: FastifyBaseLogger
 }
+
+/** What the app versions past the day's limit are counted as: not semver, so never a candidate. */
+export const OTHER_VERSION = 'other'
 
 interface Entry {
   readonly row: Omit<UsageRow, 'count'>
@@ -33,6 +43,10 @@ export class UsageRecorder {
   /** Requests that could not be counted (key limit reached) since start. */
   dropped = 0
   private droppedLogged = 0
+  /** Requests counted as `other`: their version was new past the day's limit, since start. */
+  bucketed = 0
+  /** Per platform, the versions counted by name today that are not known. */
+  private admitted = new Map<string | null, Set<string>>()
 
   constructor (private readonly opts: UsageOptions) {}
 
@@ -40,11 +54,21 @@ export class UsageRecorder {
     const now = Date.now()
     if (now >= this.dayEnds) this.rollDay(now)
     const statusClass = STATUS_CLASSES[Math.floor(status / 100) - 1] ?? '5xx'
-    const key = `${this.day}|${platform ?? ''}|${appVersion ?? ''}|${contract}|${route}|${statusClass}`
-    const entry = this.entries.get(key)
+    let key = `${this.day}|${platform ?? ''}|${appVersion ?? ''}|${contract}|${route}|${statusClass}`
+    let entry = this.entries.get(key)
     if (entry !== undefined) {
       entry.count++
       return
+    }
+    if (appVersion !== null && !this.admit(platform, appVersion)) {
+      this.bucketed++
+      appVersion = OTHER_VERSION
+      key = `${this.day}|${platform ?? ''}|${appVersion}|${contract}|${route}|${statusClass}`
+      entry = this.entries.get(key)
+      if (entry !== undefined) {
+        entry.count++
+        return
+      }
     }
     if (this.entries.size >= this.opts.maxKeys) {
       this.dropped++
@@ -56,7 +80,23 @@ export class UsageRecorder {
     })
   }
 
+  /** Whether a version is counted by name: known, already counted today, or within the day's limit. */
+  private admit (platform: string | null, appVersion: string): boolean {
+    const { known, maxNewVersionsPerDay = Infinity } = this.opts
+    if (known?.(appVersion) === true) return true
+    let today = this.admitted.get(platform)
+    if (today === undefined) {
+      today = new Set()
+      this.admitted.set(platform, today)
+    }
+    if (today.has(appVersion)) return true
+    if (today.size >= maxNewVersionsPerDay) return false
+    today.add(appVersion)
+    return true
+  }
+
   private rollDay (now: number): void {
+    this.admitted.clear()
     const date = new Date(now)
     this.day = date.toISOString().slice(0, 10)
     this.dayEnds = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + 1)

@@ -305,3 +305,16 @@ t.test('a range\'s share of each day\'s requests', async (t) => {
   t.equal((await asAdmin('/usage/trend?range=*&platform=unknown')).status, 200, 'apps that name no platform')
   t.equal((await asAdmin('/usage/trend')).json.error.code, 'EVG_ERR_VALIDATION', 'a range is required')
 })
+
+t.test('made-up app versions past the day\'s limit are counted as "other", not a row each', async (t) => {
+  const { url, asAdmin } = await startReleaseDemo(t, { ...await pgSchema(t), EVERGATE_USAGE_MAX_NEW_VERSIONS: '2' })
+  await asAdmin('/releases', { method: 'POST', json: { version: '3.4.0', platform: 'ios' } })
+  for (const version of ['3.0.0', '3.1.0', '3.999999.1', '3.999999.2', '3.999999.3', '3.4.0']) {
+    t.equal((await call(url, '/users/me', { version, headers: { 'x-app-platform': 'ios' } })).status, 200, `${version} is served all the same`)
+  }
+  const { json } = await asAdmin('/usage?days=1')
+  t.same(json.versions.map((v: { app_version: string, requests: number }) => `${v.app_version} ${v.requests}`).sort(),
+    ['3.0.0 1', '3.1.0 1', '3.4.0 1', '3.999999.1 1', 'other 2'], 'a contract and an announced release are known: not in the limit')
+  t.match((await asAdmin('/metrics')).text, /^evergate_usage_other_versions_total 2$/m)
+  t.notOk((await asAdmin('/versions')).json.versions.some((v: { app_version: string }) => v.app_version === 'other'), 'not a version')
+})

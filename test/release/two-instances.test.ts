@@ -87,7 +87,8 @@ t.test('the database going away: traffic flows on the last policy, readiness deg
 t.test('a flush of more keys than one statement can carry is written whole', async (t) => {
   // PostgreSQL takes 65,535 parameters a statement: 9,363 usage rows once overflowed it, and the
   // batch, kept to be written again, failed again at every flush after.
-  const gw = await startReleaseDemo(t, await pgSchema(t))
+  // Each version counted by name, so that each is a row.
+  const gw = await startReleaseDemo(t, { ...await pgSchema(t), EVERGATE_USAGE_MAX_NEW_VERSIONS: '20000' })
   const keys = 12_000
   for (let i = 0; i < keys; i++) gw.app.release.usage.record('ios', `1.${Math.floor(i / 100)}.${i % 100}`, '1.0.0', 'GET /profile', 200)
   gw.app.release.usage.record('ios', '1.0.0', '1.0.0', 'GET /profile', 200)

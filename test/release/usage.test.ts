@@ -124,3 +124,21 @@ t.test('flushes asked for while a write hangs wait as one, not one each', async 
   t.equal(writes, 2, 'the hung write, then one with everything counted meanwhile')
   t.equal(usage.pending, 0)
 })
+
+t.test('versions new past the day\'s limit count as "other"; known ones always by name', async (t) => {
+  const { repo, written } = repository()
+  const usage = new UsageRecorder({ repository: repo, maxKeys: 100, maxNewVersionsPerDay: 2, known: (v) => v === '3.0.0', log })
+  for (const version of ['3.1.0', '3.2.0', '9.9.1', '9.9.2', '3.0.0', '3.1.0']) usage.record('ios', version, '3.0.0', 'GET /a', 200)
+  usage.record('android', '9.9.3', '3.0.0', 'GET /a', 200)
+  t.equal(usage.bucketed, 2)
+  await usage.flush()
+  t.same(written[0].map((r) => `${r.platform} ${r.app_version} ${r.count}`),
+    ['ios 3.1.0 2', 'ios 3.2.0 1', 'ios other 2', 'ios 3.0.0 1', 'android 9.9.3 1'], 'each platform has its own limit')
+  usage.record('ios', '9.9.4', '3.0.0', 'GET /a', 200)
+  usage.record('ios', '3.2.0', '3.0.0', 'GET /a', 200)
+  await usage.flush()
+  t.same(written[1].map((r) => `${r.app_version} ${r.count}`), ['other 1', '3.2.0 1'], 'the limit is the day\'s, across flushes')
+  usage.record(null, null, '3.0.0', 'GET /a', 200)
+  await usage.flush()
+  t.equal(written[2][0].app_version, 'none', 'no version is not a new one')
+})
