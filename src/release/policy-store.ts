@@ -107,10 +107,12 @@ export class PolicyStore {
       byPlatform,
       contractVersions
     )
-    const known = [...contractVersions, ...seen.map((s) => s.app_version)]
-    this.policy = new Policy(records.map(toRule), known, this.policyOptions())
+    const candidates = [...contractVersions, ...seen.map((s) => s.app_version)]
+    this.policy = new Policy(records.map(toRule), candidates, this.policyOptions())
     this.latest = latest
-    this.known = new Set([...known, ...releases.filter((r) => r.withdrawn_at === null).map((r) => r.version)])
+    // Betas in use too: they are never the latest, but their traffic is real.
+    const inUseVersions = inUse.map((v) => v.app_version).filter((v) => semver.valid(v) !== null)
+    this.known = new Set([...contractVersions, ...inUseVersions, ...releases.filter((r) => r.withdrawn_at === null).map((r) => r.version)])
     this.version = version
   }
 

@@ -60,13 +60,14 @@ export class UsageRecorder {
       entry.count++
       return
     }
-    if (appVersion !== null && !this.admit(platform, appVersion)) {
-      this.bucketed++
+    const bucketed = appVersion !== null && !this.admit(platform, appVersion)
+    if (bucketed) {
       appVersion = OTHER_VERSION
       key = `${this.day}|${platform ?? ''}|${appVersion}|${contract}|${route}|${statusClass}`
       entry = this.entries.get(key)
       if (entry !== undefined) {
         entry.count++
+        this.bucketed++
         return
       }
     }
@@ -74,6 +75,7 @@ export class UsageRecorder {
       this.dropped++
       return
     }
+    if (bucketed) this.bucketed++
     this.entries.set(key, {
       row: { day: this.day, platform: platform ?? 'unknown', app_version: appVersion ?? 'none', contract_version: contract, route, status_class: statusClass },
       count: 1

@@ -142,6 +142,10 @@ t.test('a new release in use becomes the latest with no rule changing', async (t
   await repository.addUsage([row('3.2.0', 900)])
   await within(2000, async () => store.latest.of('ios').version === '3.2.0')
   t.pass('3.2.0 is in use once it has its share')
+  await repository.addUsage([row('3.3.0-beta.1', 900)])
+  await store.refresh()
+  t.ok(store.known.has('3.3.0-beta.1'), 'a beta in use is known to usage counting (its traffic is real)')
+  t.equal(store.latest.of('ios').version, '3.2.0', 'though never the latest')
 })
 
 t.test('a refresh asked for while a load is under way includes the change that asked for it', async (t) => {

@@ -142,3 +142,11 @@ t.test('versions new past the day\'s limit count as "other"; known ones always b
   await usage.flush()
   t.equal(written[2][0].app_version, 'none', 'no version is not a new one')
 })
+
+t.test('a request dropped at the key limit is not counted as "other" too', async (t) => {
+  const { repo } = repository()
+  const usage = new UsageRecorder({ repository: repo, maxKeys: 1, maxNewVersionsPerDay: 1, log })
+  usage.record('ios', '9.9.1', '3.0.0', 'GET /a', 200)
+  usage.record('ios', '9.9.2', '3.0.0', 'GET /a', 200)
+  t.same({ bucketed: usage.bucketed, dropped: usage.dropped, pending: usage.pending }, { bucketed: 0, dropped: 1, pending: 1 })
+})
