@@ -115,12 +115,17 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
 
   admin.get('/rules', async () => ({ rules: await repository.listRules() }))
 
+  /** Writes the counts still in memory, so that an answer read after it is live. */
+  async function flushUsage (request: FastifyRequest): Promise<void> {
+    await usage.flush().catch((err: Error) => request.log.warn({ err }, `usage flush before ${request.url} failed`))
+  }
+
   /**
-   * The days a usage answer covers, with the counts still in memory written first, so it is live.
-   * No more days than are kept: an answer for 90 days with 31 kept would undercount, unsaid.
+   * The days a usage answer covers, the live counts written first. No more days than are kept:
+   * an answer for 90 days with 31 kept would undercount, unsaid.
    */
   async function usageDays (request: FastifyRequest, asked: number): Promise<number> {
-    await usage.flush().catch((err: Error) => request.log.warn({ err }, `usage flush before ${request.url} failed`))
+    await flushUsage(request)
     return Math.min(asked, release.usageRetentionDays)
   }
 
@@ -213,7 +218,7 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
 
   /** Every app version seen, with what the policy says of it now. */
   admin.get('/versions', async (request) => {
-    await usage.flush().catch((err: Error) => request.log.warn({ err }, 'usage flush before /versions failed'))
+    await flushUsage(request)
     const { policy, latest } = store
     const seen = await repository.seenVersions()
     const rows = seen

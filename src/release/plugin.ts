@@ -57,44 +57,29 @@ declare module 'fastify' {
  */
 function releaseMetrics ({ registry }: Metrics, store: PolicyStore, usage: UsageRecorder): void {
   // The registry keeps each instrument it is given.
-  new Gauge({
-    name: 'evergate_release_database_up',
-    help: '1 while the release policy database answers, 0 while the last known policy is served without it',
-    registers: [registry],
-    collect () { this.set(store.health.status === 'ok' ? 1 : 0) }
-  })
-  new Gauge({
-    name: 'evergate_release_rules',
-    help: 'Release rules in force on this instance',
-    registers: [registry],
-    collect () { this.set(store.policy.rules.length) }
-  })
-  new Gauge({
-    name: 'evergate_usage_pending',
-    help: 'Requests counted in memory and not written to the database yet',
-    registers: [registry],
-    collect () { this.set(usage.pending) }
-  })
-  let reported = 0
-  new Counter({
-    name: 'evergate_usage_dropped_total',
-    help: 'Requests not counted: too many distinct usage keys waited for the database',
-    registers: [registry],
-    collect () {
-      this.inc(usage.dropped - reported)
-      reported = usage.dropped
-    }
-  })
-  let reportedBucketed = 0
-  new Counter({
-    name: 'evergate_usage_other_versions_total',
-    help: 'Requests counted as app version "other": a version new past the day\'s limit (EVERGATE_USAGE_MAX_NEW_VERSIONS)',
-    registers: [registry],
-    collect () {
-      this.inc(usage.bucketed - reportedBucketed)
-      reportedBucketed = usage.bucketed
-    }
-  })
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({ name, help, registers: [registry], collect () { this.set(read()) } })
+  /** A counter of a total kept elsewhere: each scrape adds what it grew by since the last. */
+  const counter = (name: string, help: string, read: () => number) => {
+    let reported = 0
+    return new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect () {
+        const total = read()
+        this.inc(total - reported)
+        reported = total
+      }
+    })
+  }
+  gauge('evergate_release_database_up', '1 while the release policy database answers, 0 while the last known policy is served without it',
+    () => store.health.status === 'ok' ? 1 : 0)
+  gauge('evergate_release_rules', 'Release rules in force on this instance', () => store.policy.rules.length)
+  gauge('evergate_usage_pending', 'Requests counted in memory and not written to the database yet', () => usage.pending)
+  counter('evergate_usage_dropped_total', 'Requests not counted: too many distinct usage keys waited for the database', () => usage.dropped)
+  counter('evergate_usage_other_versions_total',
+    'Requests counted as app version "other": a version new past the day\'s limit (EVERGATE_USAGE_MAX_NEW_VERSIONS)', () => usage.bucketed)
 }
 
 /** How often each instance deletes the usage past its retention. */

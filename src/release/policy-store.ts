@@ -54,9 +54,12 @@ export class PolicyStore {
   private timer: NodeJS.Timeout | undefined
   private inUseTimer: NodeJS.Timeout | undefined
   private stopped = false
+  /** What every Policy is made with: the store URLs and the oldest contract as the floor. */
+  private readonly policyOptions: PolicyOptions
 
   constructor (private readonly opts: PolicyStoreOptions) {
-    this.policy = new Policy([], opts.contractVersions, this.policyOptions())
+    this.policyOptions = { storeUrls: opts.storeUrls, floor: [...opts.contractVersions].sort(semver.compare)[0] }
+    this.policy = new Policy([], opts.contractVersions, this.policyOptions)
     this.latest = new LatestVersions([], new Map(), opts.contractVersions)
     this.known = new Set(opts.contractVersions)
   }
@@ -108,16 +111,12 @@ export class PolicyStore {
       contractVersions
     )
     const candidates = [...contractVersions, ...seen.map((s) => s.app_version)]
-    this.policy = new Policy(records.map(toRule), candidates, this.policyOptions())
+    this.policy = new Policy(records.map(toRule), candidates, this.policyOptions)
     this.latest = latest
     // Betas in use too: they are never the latest, but their traffic is real.
     const inUseVersions = inUse.map((v) => v.app_version).filter((v) => semver.valid(v) !== null)
     this.known = new Set([...contractVersions, ...inUseVersions, ...releases.filter((r) => r.withdrawn_at === null).map((r) => r.version)])
     this.version = version
-  }
-
-  private policyOptions (): PolicyOptions {
-    return { storeUrls: this.opts.storeUrls, floor: [...this.opts.contractVersions].sort(semver.compare)[0] }
   }
 
   private async poll (): Promise<void> {
