@@ -4,6 +4,7 @@ import { Window } from 'happy-dom'
 import t from 'tap'
 import { ADMIN_TOKEN, call, startReleaseDemo } from '../helpers/gateway.js'
 import { pgSchema } from '../helpers/database.js'
+import { clearOfMidnight } from '../helpers/clock.js'
 
 // The release managers' page on the admin port: the browser asks for the token, the page calls the
 // admin API with it, and another site's page cannot.
@@ -66,6 +67,7 @@ t.test('the page and the API it calls, with the credentials the browser asked fo
   })
 
   t.test('the page\'s script, run on a DOM against the API: it fills the page, announces and withdraws a release', async (t) => {
+    await clearOfMidnight()
     await call(adminUrl, '/releases', { method: 'POST', headers: asBrowser, json: { version: '3.4.0', platform: 'ios' } })
     await call(url, '/profile', { version: '1.2.0' })
     await call(url, '/profile', { version: '1.6.0' })

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { call, startReleaseDemo } from '../helpers/gateway.js'
 import { pgSchema } from '../helpers/database.js'
+import { clearOfMidnight } from '../helpers/clock.js'
 
 // The release manager's day, on PostgreSQL: deprecate, retire, check usage.
 
@@ -267,6 +268,7 @@ t.test('usage dropped past its key limit is a counter Prometheus can alert on', 
 })
 
 t.test('a range\'s share of each day\'s requests', async (t) => {
+  await clearOfMidnight()
   const { asAdmin, app } = await startReleaseDemo(t, { ...await pgSchema(t), EVERGATE_USAGE_RETENTION_DAYS: '40' })
   const day = (ago: number) => new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10)
   const row = (ago: number, platform: string, version: string, count: number) =>
@@ -307,6 +309,7 @@ t.test('a range\'s share of each day\'s requests', async (t) => {
 })
 
 t.test('made-up app versions past the day\'s limit are counted as "other", not a row each', async (t) => {
+  await clearOfMidnight()
   const { url, asAdmin } = await startReleaseDemo(t, { ...await pgSchema(t), EVERGATE_USAGE_MAX_NEW_VERSIONS: '2' })
   await asAdmin('/releases', { method: 'POST', json: { version: '3.4.0', platform: 'ios' } })
   for (const version of ['3.0.0', '3.1.0', '3.999999.1', '3.999999.2', '3.999999.3', '3.4.0']) {

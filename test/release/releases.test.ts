@@ -1,6 +1,7 @@
 import t from 'tap'
 import { call, startCore, startReleaseDemo } from '../helpers/gateway.js'
 import { pgSchema } from '../helpers/database.js'
+import { clearOfMidnight } from '../helpers/clock.js'
 
 // A release manager announces a release the day it is in the store: from then on, app-status tells
 // the apps on that platform there is an update, on every instance, with no wait for its traffic.
@@ -9,6 +10,7 @@ const status = async (url: string, version: string, platform?: string) =>
   (await call(url, '/_evergate/app-status', { version, headers: platform === undefined ? {} : { 'x-app-platform': platform } })).json
 
 t.test('announcing and withdrawing releases', async (t) => {
+  await clearOfMidnight()
   const env = await pgSchema(t)
   const { url: coreUrl } = await startCore(t)
   const a = await startReleaseDemo(t, env, coreUrl)

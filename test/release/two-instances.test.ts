@@ -7,6 +7,7 @@ import { migrate } from '../../src/storage/migrations.js'
 import { call, startCore, startReleaseDemo } from '../helpers/gateway.js'
 import { DATABASE_URL, pgSchema } from '../helpers/database.js'
 import { tcpProxy } from '../helpers/tcp-proxy.js'
+import { clearOfMidnight } from '../helpers/clock.js'
 
 async function within (ms: number, check: () => Promise<boolean>): Promise<number> {
   const started = Date.now()
@@ -176,6 +177,7 @@ t.test('a refresh asked for while a load is under way includes the change that a
 })
 
 t.test('usage past its retention is deleted at start; the days it keeps are not', async (t) => {
+  await clearOfMidnight()
   const { env, repository } = await migratedRepository(t)
   const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10)
   const row = (day: string, version: string) => ({ day, platform: 'ios', app_version: version, contract_version: '3.0.0', route: 'GET /articles', status_class: '2xx', count: 10 })

@@ -2,6 +2,7 @@ import t from 'tap'
 import Fastify from 'fastify'
 import { UsageRecorder } from '../../src/release/usage.js'
 import type { ReleaseRepository, UsageRow } from '../../src/release/repository.js'
+import { clearOfMidnight } from '../helpers/clock.js'
 
 // The recorder's bookkeeping, on a repository that can be told to fail. Writing to a real
 // PostgreSQL, and an outage of it, are covered in two-instances.test.ts.
@@ -21,6 +22,7 @@ function repository () {
 const log = Fastify({ logger: false }).log
 
 t.test('counts aggregate per key and flush as one batch', async (t) => {
+  await clearOfMidnight()
   const { repo, written } = repository()
   const usage = new UsageRecorder({ repository: repo, maxKeys: 100, log })
   for (let i = 0; i < 5; i++) usage.record('ios', '1.2.0', '1.0.0', 'GET /profile', 200)
@@ -126,6 +128,7 @@ t.test('flushes asked for while a write hangs wait as one, not one each', async 
 })
 
 t.test('versions new past the day\'s limit count as "other"; known ones always by name', async (t) => {
+  await clearOfMidnight()
   const { repo, written } = repository()
   const usage = new UsageRecorder({ repository: repo, maxKeys: 100, maxNewVersionsPerDay: 2, known: (v) => v === '3.0.0', log })
   for (const version of ['3.1.0', '3.2.0', '9.9.1', '9.9.2', '3.0.0', '3.1.0']) usage.record('ios', version, '3.0.0', 'GET /a', 200)
