@@ -183,23 +183,17 @@ async function releaseManagement (fastify: FastifyInstance, opts: ReleaseOptions
     done(retired(decision, request))
   }
 
-  const { requests } = opts.metrics
   fastify.addHook('onRoute', (route) => {
     const plan = route.config?.evergate as RoutePlan | undefined
     if (plan === undefined) return
-    // Counter children per (platform, status) of this route: no label hashing per request.
-    const counters = new Map<string, { inc (): void }>()
+    // Bound at boot, per route: counting a request builds no key and hashes no label.
+    const usageOfRoute = usage.route(plan.contract, plan.route)
+    const countRequest = opts.metrics.requests.route(plan.contract, plan.route)
     const count: Hook = (request, reply, done) => {
       const { platform, appVersion } = request.client
       const status = reply.statusCode
-      usage.record(platform, appVersion, plan.contract, plan.route, status)
-      const key = `${platform ?? 'unknown'} ${status}`
-      let counter = counters.get(key)
-      if (counter === undefined) {
-        counter = requests.labels(plan.contract, platform ?? 'unknown', plan.route, String(status))
-        counters.set(key, counter)
-      }
-      counter.inc()
+      usageOfRoute.record(platform, appVersion, status)
+      countRequest(platform, status)
       done()
     }
     route.onRequest = withHook(route.onRequest, enforcePolicy)

@@ -37,8 +37,8 @@ t.test('counts aggregate per key and flush as one batch', async (t) => {
   t.same(written[0], [
     { day: today, platform: 'ios', app_version: '1.2.0', contract_version: '1.0.0', route: 'GET /profile', status_class: '2xx', count: 5 },
     { day: today, platform: 'ios', app_version: '1.2.0', contract_version: '1.0.0', route: 'GET /profile', status_class: '4xx', count: 1 },
-    { day: today, platform: 'unknown', app_version: 'none', contract_version: '3.0.0', route: 'GET /articles', status_class: '5xx', count: 1 },
-    { day: today, platform: 'unknown', app_version: 'none', contract_version: '3.0.0', route: 'GET /articles', status_class: '1xx', count: 1 }
+    { day: today, platform: 'unknown', app_version: 'none', contract_version: '3.0.0', route: 'GET /articles', status_class: '1xx', count: 1 },
+    { day: today, platform: 'unknown', app_version: 'none', contract_version: '3.0.0', route: 'GET /articles', status_class: '5xx', count: 1 }
   ])
   await usage.flush()
   t.equal(written.length, 1, 'nothing pending, nothing written')
@@ -152,4 +152,27 @@ t.test('a request dropped at the key limit is not counted as "other" too', async
   usage.record('ios', '9.9.1', '3.0.0', 'GET /a', 200)
   usage.record('ios', '9.9.2', '3.0.0', 'GET /a', 200)
   t.same({ bucketed: usage.bucketed, dropped: usage.dropped, pending: usage.pending }, { bucketed: 0, dropped: 1, pending: 1 })
+})
+
+t.test('at midnight UTC the day\'s counts are kept as that day\'s, and written with the next day\'s', async (t) => {
+  const { repo, written, fail } = repository()
+  let now = Date.UTC(2026, 10, 24, 23, 59, 59)
+  const usage = new UsageRecorder({ repository: repo, maxKeys: 3, maxNewVersionsPerDay: 1, log, now: () => now })
+  usage.record('ios', '9.9.1', '3.0.0', 'GET /a', 200)
+  usage.record('ios', '9.9.1', '3.0.0', 'GET /a', 200)
+  now += 2000
+  usage.record('ios', '9.9.1', '3.0.0', 'GET /a', 200)
+  usage.record('ios', '9.9.2', '3.0.0', 'GET /a', 200)
+  t.equal(usage.bucketed, 1, 'the new day admits one new version again: 9.9.1 first')
+  t.equal(usage.pending, 4)
+  fail(true)
+  await t.rejects(usage.flush())
+  usage.record('ios', '9.9.1', '3.0.0', 'GET /a', 200)
+  usage.record('ios', '9.9.3', '3.0.0', 'GET /a', 200)
+  t.equal(usage.dropped, 0, 'a key counted again after a failed write takes no key of its own')
+  fail(false)
+  await usage.flush()
+  t.same(written[0].map((r) => `${r.day} ${r.app_version} ${r.count}`).sort(),
+    ['2026-11-24 9.9.1 2', '2026-11-25 9.9.1 2', '2026-11-25 other 2'], 'one row per key, counts merged')
+  t.equal(usage.pending, 0)
 })
