@@ -6,6 +6,7 @@ import { demoChains } from '../bench/demo-chains.js'
 import { QUICK, runBench, type ScenarioResult } from '../bench/harness.js'
 import { demoScenarios } from '../bench/load.js'
 import { GATEWAY_NODE_FLAGS, ProcessGroup } from '../bench/processes.js'
+import { runReleaseCost } from '../bench/release-cost.js'
 import { renderMarkdown } from '../bench/report.js'
 
 // Keeps the benchmark harness working: one quick run, checked for shape only. Speed is never
@@ -113,6 +114,17 @@ t.test('a server profiles itself on demand (npm run bench -- --profile)', async 
   await server.stopProfile(file)
   const profile = JSON.parse(await readFile(file, 'utf8')) as { nodes: unknown[], samples: unknown[] }
   t.ok(profile.nodes.length > 0 && Array.isArray(profile.samples))
+})
+
+t.test('release management on vs off: the gateway\'s CPU per request, per client (npm run bench -- --release-cost)', async (t) => {
+  const cost = await runReleaseCost({ rounds: 1, seconds: 0.2, prerollSeconds: 0.1 })
+  t.same(cost.clients.map((c) => c.client), ['evergate 3.0.0 GET /articles', 'evergate 1.0.0 GET /articles'])
+  for (const c of cost.clients) {
+    t.equal(c.on.length, 1, `${c.client}: a figure per round, on`)
+    t.equal(c.off.length, 1, `${c.client}: and off`)
+    t.ok([...c.on, ...c.off].every((us) => Number.isFinite(us) && us > 0), `${c.client}: CPU per request`)
+    t.equal(c.ratio, c.offMedian / c.onMedian)
+  }
 })
 
 t.test('a quick run writes nothing into bench/results', async (t) => {
