@@ -181,6 +181,8 @@ export function storeUrlOf (storeUrls: Readonly<Record<string, string>>, platfor
 export function loadConfig (env: Record<string, string | undefined> = process.env): GatewayConfig {
   const e = envSchema<Env>({ schema: EnvSchema, data: env as Record<string, unknown>, dotenv: false, env: false })
   const platforms = e.EVERGATE_PLATFORMS.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p !== '')
+  // Usage and metrics name apps that send no platform `unknown`: a platform of that name would be counted with them.
+  if (platforms.includes('unknown')) throw new Error('EVERGATE_PLATFORMS: "unknown" names the apps that send no platform; it cannot be one')
   return {
     port: e.PORT,
     host: e.HOST,

@@ -187,12 +187,12 @@ async function releaseManagement (fastify: FastifyInstance, opts: ReleaseOptions
     const plan = route.config?.evergate as RoutePlan | undefined
     if (plan === undefined) return
     // Bound at boot, per route: counting a request builds no key and hashes no label.
-    const usageOfRoute = usage.route(plan.contract, plan.route)
+    const countUsage = usage.route(plan.contract, plan.route)
     const countRequest = opts.metrics.requests.route(plan.contract, plan.route)
     const count: Hook = (request, reply, done) => {
       const { platform, appVersion } = request.client
       const status = reply.statusCode
-      usageOfRoute.record(platform, appVersion, status)
+      countUsage(platform, appVersion, status)
       countRequest(platform, status)
       done()
     }

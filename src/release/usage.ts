@@ -27,33 +27,35 @@ interface Counted {
   readonly usage: RouteUsage
   readonly platform: string | null
   readonly appVersion: string | null
-  readonly index: number
+  /** Its index in STATUS_CLASSES. */
+  readonly statusClass: number
   count: number
 }
 
 const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx']
 
-/** The index of a status's class in STATUS_CLASSES: anything outside 1xx to 5xx counts as 5xx. */
+const LAST_CLASS = STATUS_CLASSES.length - 1
+
+/** A status's class, as its index in STATUS_CLASSES: anything outside 1xx to 5xx counts as 5xx. */
 function classOf (status: number): number {
-  const index = Math.floor(status / 100) - 1
-  return index >= 0 && index < 4 ? index : 4
+  const statusClass = Math.floor(status / 100) - 1
+  return statusClass >= 0 && statusClass < LAST_CLASS ? statusClass : LAST_CLASS
 }
 
 /**
- * One route of one contract version, as its onResponse hook counts it: per platform, per app
- * version, the requests of each status class since the last flush. Nested maps keyed by the
- * strings the version resolver keeps, so counting a request builds no key.
+ * One route of one contract version: per platform, per app version, its requests of each status
+ * class since the last flush. Nested maps keyed by the strings the version resolver keeps, so
+ * counting a request builds no key.
  */
-export class RouteUsage {
+interface RouteUsage {
+  readonly contract: string
+  readonly route: string
   /** platform -> app version -> requests per status class (STATUS_CLASSES). */
-  counts = new Map<string | null, Map<string | null, number[]>>()
-
-  constructor (readonly contract: string, readonly route: string, private readonly recorder: UsageRecorder) {}
-
-  record (platform: string | null, appVersion: string | null, status: number): void {
-    this.recorder.countOn(this, platform, appVersion, status)
-  }
+  counts: Map<string | null, Map<string | null, number[]>>
 }
+
+/** Counts one request of a route: its client's platform and app version, and its status. */
+export type CountUsage = (platform: string | null, appVersion: string | null, status: number) => void
 
 /** The first of the last `days` days, today included: YYYY-MM-DD in UTC, as usage is counted. */
 export function firstOfLastDays (days: number, now = Date.now()): string {
@@ -66,12 +68,12 @@ export function firstOfLastDays (days: number, now = Date.now()): string {
  * and logged, so a database outage cannot grow memory without bound.
  *
  * Today's counts live on each route (RouteUsage), where a request of a key already counted since
- * the last flush costs two map lookups and builds no key. A day gone by's wait in `held` until
- * the next flush; a failed write's go back where they came from.
+ * the last flush costs two map lookups and builds no key. Counts of a past day wait in `held`
+ * until the next flush; a failed write's go back where they came from.
  */
 export class UsageRecorder {
   private readonly routes = new Map<string, RouteUsage>()
-  /** Distinct (platform, app version, status class) counted on the routes since the last flush. */
+  /** Distinct (route, platform, app version, status class) counted on the routes since the last flush. */
   private keys = 0
   /** Counts of past days not yet written, by their whole key. */
   private held = new Map<string, Counted>()
@@ -91,56 +93,61 @@ export class UsageRecorder {
     this.now = opts.now ?? Date.now
   }
 
-  /** Where a route's requests are counted: asked once per route, at boot. */
-  route (contract: string, route: string): RouteUsage {
+  /** How a route's onResponse hook counts its requests: asked once per route, at boot. */
+  route (contract: string, route: string): CountUsage {
+    const usage = this.usageOf(contract, route)
+    return (platform, appVersion, status) => { this.count(usage, platform, appVersion, status) }
+  }
+
+  /** Counts one request (tests; the gateway counts through route()). */
+  record (platform: string | null, appVersion: string | null, contract: string, route: string, status: number): void {
+    this.count(this.usageOf(contract, route), platform, appVersion, status)
+  }
+
+  private usageOf (contract: string, route: string): RouteUsage {
     const name = `${contract} ${route}`
     let usage = this.routes.get(name)
     if (usage === undefined) {
-      usage = new RouteUsage(contract, route, this)
+      usage = { contract, route, counts: new Map() }
       this.routes.set(name, usage)
     }
     return usage
   }
 
-  record (platform: string | null, appVersion: string | null, contract: string, route: string, status: number): void {
-    this.route(contract, route).record(platform, appVersion, status)
-  }
-
-  /** RouteUsage.record: the request path. */
-  countOn (route: RouteUsage, platform: string | null, appVersion: string | null, status: number): void {
+  /** The request path. */
+  private count (usage: RouteUsage, platform: string | null, appVersion: string | null, status: number): void {
     const now = this.now()
     if (now >= this.dayEnds) this.rollDay(now)
-    const index = classOf(status)
-    const counts = route.counts.get(platform)?.get(appVersion)
-    if (counts !== undefined && counts[index] > 0) {
-      counts[index]++
+    const statusClass = classOf(status)
+    const counts = usage.counts.get(platform)?.get(appVersion)
+    if (counts !== undefined && counts[statusClass] > 0) {
+      counts[statusClass]++
       return
     }
+    // A key not counted on its route since the last flush, or one counted as `other`.
     const bucketed = appVersion !== null && !this.admit(platform, appVersion)
-    this.countNew(route, platform, bucketed ? OTHER_VERSION : appVersion, index, bucketed)
-  }
-
-  /** A key not counted on its route since the last flush, or one counted as `other`. */
-  private countNew (route: RouteUsage, platform: string | null, appVersion: string | null, index: number, bucketed: boolean): void {
-    const counts = this.countsOf(route, platform, appVersion, index)
-    if (counts === null) {
+    const claimed = this.claimKey(usage, platform, bucketed ? OTHER_VERSION : appVersion, statusClass)
+    if (claimed === null) {
       this.dropped++
       return
     }
-    counts[index]++
+    claimed[statusClass]++
     if (bucketed) this.bucketed++
   }
 
-  /** Where a key is counted on its route, made if new; null when a new key does not fit. */
-  private countsOf (route: RouteUsage, platform: string | null, appVersion: string | null, index: number): number[] | null {
-    let versions = route.counts.get(platform)
-    if (versions === undefined) {
-      versions = new Map()
-      route.counts.set(platform, versions)
-    }
-    let counts = versions.get(appVersion)
-    if (counts === undefined || counts[index] === 0) {
+  /**
+   * The counts a key adds to on its route; a key new since the last flush takes one of `maxKeys`
+   * (null when none is left).
+   */
+  private claimKey (usage: RouteUsage, platform: string | null, appVersion: string | null, statusClass: number): number[] | null {
+    let versions = usage.counts.get(platform)
+    let counts = versions?.get(appVersion)
+    if (counts === undefined || counts[statusClass] === 0) {
       if (this.keys + this.held.size >= this.opts.maxKeys) return null
+      if (versions === undefined) {
+        versions = new Map()
+        usage.counts.set(platform, versions)
+      }
       if (counts === undefined) {
         counts = [0, 0, 0, 0, 0]
         versions.set(appVersion, counts)
@@ -181,8 +188,9 @@ export class UsageRecorder {
       if (usage.counts.size === 0) continue
       for (const [platform, versions] of usage.counts) {
         for (const [appVersion, counts] of versions) {
-          for (let index = 0; index < counts.length; index++) {
-            if (counts[index] > 0) taken.push({ day: this.day, usage, platform, appVersion, index, count: counts[index] })
+          for (let statusClass = 0; statusClass < counts.length; statusClass++) {
+            const count = counts[statusClass]
+            if (count > 0) taken.push({ day: this.day, usage, platform, appVersion, statusClass, count })
           }
         }
       }
@@ -198,8 +206,8 @@ export class UsageRecorder {
    */
   private hold (taken: readonly Counted[]): void {
     for (const counted of taken) {
-      const { day, usage, platform, appVersion, index } = counted
-      const key = `${day}|${platform ?? ''}|${appVersion ?? ''}|${usage.contract}|${usage.route}|${index}`
+      const { day, platform, app_version: appVersion, contract_version: contract, route, status_class: statusClass } = rowOf(counted)
+      const key = `${day}\0${platform}\0${appVersion}\0${contract}\0${route}\0${statusClass}`
       const entry = this.held.get(key)
       if (entry !== undefined) entry.count += counted.count
       else if (this.keys + this.held.size < this.opts.maxKeys) this.held.set(key, { ...counted })
@@ -218,10 +226,10 @@ export class UsageRecorder {
         past.push(counted)
         continue
       }
-      const { usage, platform, appVersion, index, count } = counted
-      const counts = this.countsOf(usage, platform, appVersion, index)
+      const { usage, platform, appVersion, statusClass, count } = counted
+      const counts = this.claimKey(usage, platform, appVersion, statusClass)
       if (counts === null) this.dropped += count
-      else counts[index] += count
+      else counts[statusClass] += count
     }
     this.hold(past)
   }
@@ -263,14 +271,14 @@ export class UsageRecorder {
   }
 }
 
-function rowOf ({ day, usage, platform, appVersion, index, count }: Counted): UsageRow {
+function rowOf ({ day, usage, platform, appVersion, statusClass, count }: Counted): UsageRow {
   return {
     day,
     platform: platform ?? 'unknown',
     app_version: appVersion ?? 'none',
     contract_version: usage.contract,
     route: usage.route,
-    status_class: STATUS_CLASSES[index],
+    status_class: STATUS_CLASSES[statusClass],
     count
   }
 }

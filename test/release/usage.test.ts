@@ -161,18 +161,66 @@ t.test('at midnight UTC the day\'s counts are kept as that day\'s, and written w
   usage.record('ios', '9.9.1', '3.0.0', 'GET /a', 200)
   usage.record('ios', '9.9.1', '3.0.0', 'GET /a', 200)
   now += 2000
-  usage.record('ios', '9.9.1', '3.0.0', 'GET /a', 200)
   usage.record('ios', '9.9.2', '3.0.0', 'GET /a', 200)
-  t.equal(usage.bucketed, 1, 'the new day admits one new version again: 9.9.1 first')
+  usage.record('ios', '9.9.1', '3.0.0', 'GET /a', 200)
+  t.equal(usage.bucketed, 1, 'the new day admits a new version again (9.9.2), and then no more (9.9.1)')
   t.equal(usage.pending, 4)
   fail(true)
   await t.rejects(usage.flush())
-  usage.record('ios', '9.9.1', '3.0.0', 'GET /a', 200)
-  usage.record('ios', '9.9.3', '3.0.0', 'GET /a', 200)
-  t.equal(usage.dropped, 0, 'a key counted again after a failed write takes no key of its own')
   fail(false)
   await usage.flush()
   t.same(written[0].map((r) => `${r.day} ${r.app_version} ${r.count}`).sort(),
-    ['2026-11-24 9.9.1 2', '2026-11-25 9.9.1 2', '2026-11-25 other 2'], 'one row per key, counts merged')
+    ['2026-11-24 9.9.1 2', '2026-11-25 9.9.2 1', '2026-11-25 other 1'], 'each count on its day, the failed write\'s included')
   t.equal(usage.pending, 0)
+})
+
+/** A repository whose first write waits until told to fail or succeed; the others succeed. */
+function heldRepository () {
+  const written: UsageRow[][] = []
+  let calls = 0
+  let started = () => {}
+  let decide = (_ok: boolean) => {}
+  const writing = new Promise<void>((resolve) => { started = resolve })
+  const decision = new Promise<boolean>((resolve) => { decide = resolve })
+  const repo = {
+    async addUsage (rows: readonly UsageRow[]) {
+      if (calls++ === 0) {
+        started()
+        if (!await decision) throw new Error('database away')
+      }
+      written.push([...rows])
+    }
+  } as unknown as ReleaseRepository
+  return { repo, written, writing, finish: decide }
+}
+
+t.test('a write that fails gives its counts back to the keys counted meanwhile: no key takes two slots', async (t) => {
+  const { repo, written, writing, finish } = heldRepository()
+  const usage = new UsageRecorder({ repository: repo, maxKeys: 1, log })
+  usage.record('ios', '1.0.0', '1.0.0', 'GET /a', 200)
+  usage.record('ios', '1.0.0', '1.0.0', 'GET /a', 200)
+  const failing = usage.flush()
+  await writing
+  usage.record('ios', '1.0.0', '1.0.0', 'GET /a', 200) // while the write hangs: the key's one slot
+  finish(false)
+  await t.rejects(failing, /database away/)
+  t.same({ dropped: usage.dropped, pending: usage.pending }, { dropped: 0, pending: 3 }, 'merged into the key, nothing dropped')
+  await usage.flush()
+  t.same(written[0].map((r) => `${r.app_version} ${r.count}`), ['1.0.0 3'])
+})
+
+t.test('a write that fails across midnight keeps its counts on their day', async (t) => {
+  const { repo, written, writing, finish } = heldRepository()
+  let now = Date.UTC(2026, 10, 24, 23, 59, 59)
+  const usage = new UsageRecorder({ repository: repo, maxKeys: 2, log, now: () => now })
+  usage.record('ios', '1.0.0', '1.0.0', 'GET /a', 200)
+  const failing = usage.flush()
+  await writing
+  now += 2000
+  usage.record('ios', '1.0.0', '1.0.0', 'GET /a', 200)
+  finish(false)
+  await t.rejects(failing, /database away/)
+  await usage.flush()
+  t.same(written[0].map((r) => `${r.day} ${r.app_version} ${r.count}`), ['2026-11-24 1.0.0 1', '2026-11-25 1.0.0 1'])
+  t.equal(usage.dropped, 0)
 })
