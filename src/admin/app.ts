@@ -13,7 +13,8 @@ import { toRule } from '../release/repository.js'
 import { newRule, platformProblem, releaseFields, ruleFields } from './fields.js'
 import { adminPage } from './page.js'
 import {
-  AuditQuery, IdParams, PreviewQuery, ReleaseFieldsSchema, RouteUsageQuery, RuleFieldsSchema, RulePatchSchema, TrendQuery, UsageQuery,
+  AuditQuery, IdParams, PreviewQuery, ReleaseFieldsSchema, RouteUsageQuery, RuleFieldsSchema, RulePatchSchema, TrendQuery,
+  UsageQuery, VersionsQuery,
   type ReleaseFieldsInput, type RuleFieldsInput, type RulePatchInput
 } from './schemas.js'
 
@@ -151,7 +152,7 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
         updated_by: request.actor
       })
       const days = await usageDays(request, request.query.days)
-      return { days, rule: fields, ...previewRule(policy, rule, await repository.usageSummary(days), now.getTime()) }
+      return { days, rule: fields, ...previewRule(policy, rule, (await repository.usageSummary(days)).versions, now.getTime()) }
     })
 
   admin.patch<{ Params: { id: number }, Body: RulePatchInput }>('/rules/:id',
@@ -189,10 +190,18 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
   admin.get<{ Querystring: { limit: number } }>('/audit', { schema: { querystring: AuditQuery } },
     async (request) => ({ audit: await repository.audit(request.query.limit) }))
 
-  admin.get<{ Querystring: { days: number } }>('/usage', { schema: { querystring: UsageQuery } }, async (request) => {
+  admin.get<{ Querystring: { days: number, limit: number } }>('/usage', { schema: { querystring: UsageQuery } }, async (request) => {
     const days = await usageDays(request, request.query.days)
-    const versions = await repository.usageSummary(days)
-    return { days, retention_days: release.usageRetentionDays, total: versions.reduce((sum, v) => sum + v.requests, 0), versions }
+    const { versions, total, keys } = await repository.usageSummary(days, request.query.limit)
+    const listed = versions.reduce((sum, v) => sum + v.requests, 0)
+    return {
+      days,
+      retention_days: release.usageRetentionDays,
+      total,
+      versions,
+      // The quietest, past the limit: counted in the total and the shares, not listed.
+      not_listed: { versions: keys - versions.length, requests: total - listed }
+    }
   })
 
   // The share of each day's requests a range of app versions carries: how fast it is leaving.
@@ -217,10 +226,10 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
   })
 
   /** Every app version seen, with what the policy says of it now. */
-  admin.get('/versions', async (request) => {
+  admin.get<{ Querystring: { limit: number } }>('/versions', { schema: { querystring: VersionsQuery } }, async (request) => {
     await flushUsage(request)
     const { policy, latest } = store
-    const seen = await repository.seenVersions()
+    const { versions: seen, seen: seenCount } = await repository.seenVersions(request.query.limit)
     const rows = seen
       .filter(({ app_version: version }) => semver.valid(version) !== null)
       .sort((a, b) => semver.compare(a.app_version, b.app_version) || a.platform.localeCompare(b.platform))
@@ -236,7 +245,9 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
       minimum_version: policy.minimumVersion(null),
       latest: platforms.map((platform) => ({ platform, ...latest.of(platform === 'unknown' ? null : platform) })),
       database: store.health,
-      versions: rows
+      versions: rows,
+      // App versions seen on a platform with less traffic than those listed (the limit).
+      not_listed: seenCount - seen.length
     }
   })
 

@@ -101,6 +101,9 @@ async function load () {
     cell(row, used ? used.requests.toLocaleString() : 0, 'number')
     cell(row, used ? percent(used.share) : null, 'number')
   })
+  $('versions-more').textContent = versions.not_listed > 0
+    ? versions.not_listed.toLocaleString() + ' more versions seen, with less traffic, are not listed.'
+    : ''
   const errors = (n, of) => n ? n.toLocaleString() + ' (' + percent(n / of) + ')' : 0
   fill('routes', routes.routes, (row, r) => {
     cell(row, r.contract_version)
@@ -239,6 +242,7 @@ const BODY = `
   <thead><tr><th>App version</th><th>Platform</th><th>Contract</th><th>Status</th><th>Rule</th><th>Sunset</th><th>Requests</th><th>Share</th></tr></thead>
   <tbody id="versions"></tbody>
 </table>
+<p class="facts" id="versions-more"></p>
 
 <h2>A range's share, day by day</h2>
 <p class="facts">How fast a range of versions is leaving, over the days chosen above: to date its sunset by.</p>

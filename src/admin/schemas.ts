@@ -28,7 +28,10 @@ export const ReleaseFieldsSchema = Type.Object({
 // Id columns are PostgreSQL integers.
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) })
 export const AuditQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) })
-export const UsageQuery = Type.Object({ days: Type.Integer({ minimum: 1, maximum: 366, default: 7 }) })
+/** How many app versions a listing gives, busiest first: clients can make up versions by the thousand. */
+const ListLimit = Type.Integer({ minimum: 1, maximum: 10000, default: 500 })
+export const UsageQuery = Type.Object({ days: Type.Integer({ minimum: 1, maximum: 366, default: 7 }), limit: ListLimit })
+export const VersionsQuery = Type.Object({ limit: ListLimit })
 /** The traffic a rule is previewed on: the last 30 days, as "in use" is judged. */
 export const PreviewQuery = Type.Object({ days: Type.Integer({ minimum: 1, maximum: 366, default: 30 }) })
 export const TrendQuery = Type.Object({

@@ -111,6 +111,7 @@ const list: Command = async (args, io, admin) => {
   io.out(`Latest version per platform: ${seen.latest.map((l: { platform: string, version: string, source: string }) => `${l.platform} ${l.version} (${l.source})`).join(', ') || 'none seen'}`)
   io.out(`App versions seen (minimum supported: ${seen.minimum_version ?? 'none'}; contracts: ${seen.contracts.join(', ')})`)
   for (const line of table(seen.versions, ['app_version', 'platform', 'status', 'rule_id', 'sunset_date'])) io.out(line)
+  if (seen.not_listed > 0) io.out(`${seen.not_listed} more versions seen, with less traffic, are not listed`)
   return 0
 }
 
@@ -121,6 +122,8 @@ const usage: Command = async (args, io, admin) => {
   io.out(`Requests over the last ${answer.days} day(s): ${answer.total}${keptOnly(answer.days, days)}`)
   const rows = answer.versions.map((v: { share: number }) => ({ ...v, share: percent(v.share) }))
   for (const line of table(rows, ['app_version', 'platform', 'contract_version', 'requests', 'share'])) io.out(line)
+  const { versions, requests } = answer.not_listed
+  if (versions > 0) io.out(`${versions} more, with ${requests} requests in all, are not listed`)
   return 0
 }
 

@@ -253,24 +253,30 @@ export class ReleaseRepository {
     return await this.knex('evergate_usage').where('day', oldest).delete()
   }
 
-  /** Requests per app version and platform since `days` days ago, with each one's share. */
-  async usageSummary (days: number): Promise<UsageSummary[]> {
-    const since = firstOfLastDays(days)
-    const rows: Array<Record<string, string>> = await this.knex('evergate_usage')
-      .where('day', '>=', since)
+  /**
+   * Requests per app version, platform and contract version since `days` days ago, busiest first,
+   * with each one's share of them all; at most `limit` of them (a client can make up versions by
+   * the thousand), `total` and `keys` counting them all.
+   */
+  async usageSummary (days: number, limit?: number): Promise<{ versions: UsageSummary[], total: number, keys: number }> {
+    const query = this.knex('evergate_usage')
+      .where('day', '>=', firstOfLastDays(days))
       .groupBy('app_version', 'platform', 'contract_version')
       .select('app_version', 'platform', 'contract_version')
       .sum({ requests: 'count' })
-    const total = rows.reduce((sum, row) => sum + Number(row.requests), 0)
-    return rows
-      .map((row) => ({
-        app_version: row.app_version,
-        platform: row.platform,
-        contract_version: row.contract_version,
-        requests: Number(row.requests),
-        share: total === 0 ? 0 : Number(row.requests) / total
-      }))
-      .sort((a, b) => b.requests - a.requests || a.app_version.localeCompare(b.app_version))
+      .select(this.knex.raw('sum(sum("count")) over () as total, count(*) over () as keys'))
+      .orderBy([{ column: 'requests', order: 'desc' }, 'app_version', 'platform', 'contract_version'])
+    if (limit !== undefined) query.limit(limit)
+    const rows: Array<Record<string, string>> = await query
+    const total = rows.length === 0 ? 0 : Number(rows[0].total)
+    const versions = rows.map((row) => ({
+      app_version: row.app_version,
+      platform: row.platform,
+      contract_version: row.contract_version,
+      requests: Number(row.requests),
+      share: total === 0 ? 0 : Number(row.requests) / total
+    }))
+    return { versions, total, keys: rows.length === 0 ? 0 : Number(rows[0].keys) }
   }
 
   /**
@@ -343,7 +349,21 @@ export class ReleaseRepository {
   }
 
   /** The app versions ever seen, per platform, for the release managers' list. */
-  async seenVersions (): Promise<Array<{ platform: string, app_version: string }>> {
-    return await this.knex('evergate_usage').distinct('platform', 'app_version')
+  /**
+   * The app versions seen on each platform in all the usage kept, the busiest `limit` of them
+   * (a client can make up versions by the thousand); `seen` counts them all.
+   */
+  async seenVersions (limit: number): Promise<{ versions: Array<{ platform: string, app_version: string }>, seen: number }> {
+    const rows: Array<Record<string, string>> = await this.knex('evergate_usage')
+      .groupBy('platform', 'app_version')
+      .select('platform', 'app_version')
+      .sum({ requests: 'count' })
+      .select(this.knex.raw('count(*) over () as seen'))
+      .orderBy([{ column: 'requests', order: 'desc' }, 'app_version', 'platform'])
+      .limit(limit)
+    return {
+      versions: rows.map(({ platform, app_version: appVersion }) => ({ platform, app_version: appVersion })),
+      seen: rows.length === 0 ? 0 : Number(rows[0].seen)
+    }
   }
 }

@@ -321,3 +321,30 @@ t.test('made-up app versions past the day\'s limit are counted as "other", not a
   t.match((await asAdmin('/metrics')).text, /^evergate_usage_other_versions_total 2$/m)
   t.notOk((await asAdmin('/versions')).json.versions.some((v: { app_version: string }) => v.app_version === 'other'), 'not a version')
 })
+
+t.test('listings of app versions are bounded, busiest first, and say what they leave out', async (t) => {
+  await clearOfMidnight()
+  const { asAdmin, app } = await startReleaseDemo(t, await pgSchema(t))
+  const day = new Date().toISOString().slice(0, 10)
+  const row = (version: string, count: number) =>
+    ({ day, platform: 'ios', app_version: version, contract_version: '3.0.0', route: 'GET /articles', status_class: '2xx', count })
+  // A client that made up 1,200 versions, one request each, beside two real builds.
+  const madeUp = Array.from({ length: 1200 }, (_, i) => row(`3.999.${i}`, 1))
+  await app.release.repository.addUsage([row('3.0.0', 100), row('3.1.0', 50), ...madeUp])
+
+  const versions = (await asAdmin('/versions')).json
+  t.equal(versions.versions.length, 500, '500 by default')
+  t.equal(versions.not_listed, 702)
+  t.ok(['3.0.0', '3.1.0'].every((v) => versions.versions.some((s: { app_version: string }) => s.app_version === v)), 'the real builds first')
+  t.same((await asAdmin('/versions?limit=2')).json.versions.map((v: { app_version: string }) => v.app_version), ['3.0.0', '3.1.0'])
+
+  const usage = (await asAdmin('/usage?days=1&limit=2')).json
+  t.same(usage.versions.map((v: { app_version: string, requests: number, share: number }) => [v.app_version, v.requests, v.share]),
+    [['3.0.0', 100, 100 / 1350], ['3.1.0', 50, 50 / 1350]], 'shares of all the requests, not of those listed')
+  t.equal(usage.total, 1350)
+  t.same(usage.not_listed, { versions: 1200, requests: 1200 })
+  t.equal((await asAdmin('/usage?days=1')).json.not_listed.versions, 702)
+  for (const path of ['/versions?limit=0', '/usage?limit=10001']) {
+    t.equal((await asAdmin(path)).json.error.code, 'EVG_ERR_VALIDATION', path)
+  }
+})
