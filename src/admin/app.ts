@@ -225,7 +225,7 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
     return { days, retention_days: release.usageRetentionDays, routes }
   })
 
-  /** Every app version seen, with what the policy says of it now. */
+  /** The busiest app versions seen, with what the policy says of each now. */
   admin.get<{ Querystring: { limit: number } }>('/versions', { schema: { querystring: VersionsQuery } }, async (request) => {
     await flushUsage(request)
     const { policy, latest } = store
