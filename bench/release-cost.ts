@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gatewayStore } from './database.js'
+import { median } from './harness.js'
 import { BARE_SUFFIX, closedLoop, demoScenarios, preflight, type Scenario } from './load.js'
 import { ProcessGroup, type ServerProcess } from './processes.js'
 
@@ -30,12 +31,6 @@ export interface ReleaseCostResults {
   rounds: number
   connections: number
   clients: ReleaseCost[]
-}
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
 /**

@@ -348,7 +348,6 @@ export class ReleaseRepository {
       .whereRaw('requests >= ? * platform_requests', [minShare])
   }
 
-  /** The app versions ever seen, per platform, for the release managers' list. */
   /**
    * The app versions seen on each platform in all the usage kept, the busiest `limit` of them
    * (a client can make up versions by the thousand); `seen` counts them all.
