@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { checkSnapshots, faulty, freezeSnapshots, tampered, type SnapshotReport } from '../contract-snapshots.js'
+import { checkSnapshots, faulty, freezeSnapshots, tampered, type SnapshotReport } from '../compatibility/snapshots.js'
 import type { BundleSource } from '../engine/index.js'
 import { UsageError, type Io } from './io.js'
 

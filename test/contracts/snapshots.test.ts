@@ -4,7 +4,7 @@ import t from 'tap'
 import { Type } from '@sinclair/typebox'
 import { contracts } from '../../contracts/index.js'
 import { run } from '../../src/cli.js'
-import { checkSnapshots } from '../../src/contract-snapshots.js'
+import { checkSnapshots } from '../../src/compatibility/snapshots.js'
 import { deriveContract } from '../../src/engine/index.js'
 
 const frozenDir = fileURLToPath(new URL('../../contracts/snapshots', import.meta.url))

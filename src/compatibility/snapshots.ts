@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util'
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import semver from 'semver'
-import { contractSnapshot, type Contract } from './engine/index.js'
+import { contractSnapshot, type Contract } from '../engine/index.js'
 
 // A released contract is frozen as JSON. The frozen copy is what old builds were written
 // against: a contract module that drifts from it breaks them, so the drift is an error.
