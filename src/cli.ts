@@ -27,8 +27,11 @@ const USAGE = `usage: evergate <command>
   versions withdraw <version> [--platform P]
                                          withdraw an announced release (pulled from the store)
   migrate                                bring the database schema up to date
-  contracts check                        compare every contract with its frozen snapshot
-  contracts freeze [version...]          snapshot every contract not frozen yet (a release), or those named
+  contracts check [--format F] [--fail-on ERR|WARN]
+                                         compare what each released version is served with what its
+                                         apps were built against; F: text, json, markdown, junit
+  contracts freeze [version...]          freeze every contract not frozen yet (a release), or those named
+  contracts freeze --update <version...> record compatible (INFO-only) changes in a frozen copy
 
 options for deprecate, retire, support:
   --dry-run          change nothing: show the app versions whose status would change, with their traffic

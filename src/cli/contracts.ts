@@ -1,49 +1,87 @@
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { checkSnapshots, faulty, freezeSnapshots, tampered, type SnapshotReport } from '../compatibility/snapshots.js'
-import type { BundleSource } from '../engine/index.js'
+import { FORMATS, formatReport, type Format } from '../compatibility/report.js'
+import { checkOverrides, SEVERITIES, type Severity, type SeverityOverrides } from '../compatibility/rules.js'
+import { checkSnapshots, describe, fails, freezeSnapshots, refreezeSnapshot, RefreezeRefused } from '../compatibility/snapshots.js'
+import type { BundleSource, Contract } from '../engine/index.js'
 import { UsageError, type Io } from './io.js'
 
-// `evergate contracts ...`: released contracts are frozen, and checked against what was frozen.
+// `evergate contracts ...`: released contracts are frozen, and what each version is served today
+// is checked against what its apps were built against.
 
-export async function loadContracts (): Promise<BundleSource['contracts']> {
+/** What the contracts commands read of the deployment's bundle. */
+export interface ContractSource {
+  contracts: readonly Contract[]
+  severities?: SeverityOverrides
+}
+
+export async function loadContracts (): Promise<ContractSource> {
   const { default: bundle } = await import('../../versions/index.js') as { default: BundleSource }
-  return bundle.contracts
+  return { contracts: bundle.contracts, severities: bundle.compatibility?.severities }
 }
 
 /** The bundle's own snapshots, wherever the command runs from (compiled, this is dist/src/cli/contracts.js). */
 const SNAPSHOTS = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../contracts/snapshots' : '../../../contracts/snapshots', import.meta.url))
 
-function reportFaults (report: SnapshotReport, io: Io): void {
-  for (const v of report.unfrozen) io.err(`${v}  NOT FROZEN, and a newer contract exists: it has shipped; run evergate contracts freeze ${v}`)
-  for (const v of report.drifted) io.err(`${v}  CHANGED since it was frozen: released apps rely on it; add a new version instead`)
-  for (const v of report.dropped) io.err(`${v}  frozen, but no longer in the bundle: released apps still call it`)
+function oneOf<T extends string> (name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} "${value}" is not one of ${allowed.join(', ')}`)
+  return value as T
+}
+
+async function check (positionals: string[], values: { format?: string, 'fail-on'?: string }, dir: string, source: ContractSource, io: Io): Promise<number> {
+  if (positionals.length > 0) throw new UsageError('contracts check takes no version: it checks them all')
+  const format = oneOf<Format>('format', values.format, FORMATS, 'text')
+  const failOn = oneOf<Severity>('fail-on', values['fail-on'], SEVERITIES.slice(0, 2), 'ERR')
+  const report = await checkSnapshots(source.contracts, dir, source.severities)
+  const failing = fails(report, failOn)
+  for (const line of formatReport(report, format, failOn, failing)) io.out(line)
+  return failing ? 1 : 0
+}
+
+async function freeze (positionals: string[], update: boolean, dir: string, source: ContractSource, io: Io): Promise<number> {
+  const unknown = positionals.filter((v) => !source.contracts.some((c) => c.version === v))
+  if (unknown.length > 0) throw new UsageError(`no contract ${unknown.join(', ')} in the bundle`)
+  if (update) {
+    if (positionals.length === 0) throw new UsageError('freeze --update takes the versions whose frozen copy to update')
+    for (const version of positionals) {
+      try {
+        const { recorded } = await refreezeSnapshot(source.contracts, dir, version, source.severities)
+        if (recorded.length === 0) io.out(`${version}  unchanged: nothing to record`)
+        else for (const f of recorded) io.out(`${version}  recorded ${describe(f)}`)
+      } catch (err) {
+        if (!(err instanceof RefreezeRefused)) throw err
+        io.err(`${err.message}`)
+        return 1
+      }
+    }
+    return 0
+  }
+  const { written, report } = await freezeSnapshots(source.contracts, dir, positionals.length === 0 ? undefined : positionals, source.severities)
+  const broken = report.findings.filter((f) => f.severity === 'ERR' && f.rule !== 'contract-not-frozen')
+  if (broken.length > 0) {
+    for (const f of broken) io.err(`${f.versions.join(', ')}  ${describe(f)}`)
+    io.err('nothing frozen: released contracts are broken (evergate contracts check says how); put them back first')
+    return 1
+  }
+  io.out(written.length === 0 ? 'every contract is already frozen' : `froze ${written.join(', ')}`)
+  return 0
 }
 
 export async function contracts (command: string | undefined, args: string[], io: Io, load: typeof loadContracts): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { snapshots: { type: 'string' } }, allowPositionals: true, strict: true })
+  const { values, positionals } = parseArgs({
+    args,
+    options: { snapshots: { type: 'string' }, format: { type: 'string' }, 'fail-on': { type: 'string' }, update: { type: 'boolean' } },
+    allowPositionals: true,
+    strict: true
+  })
   const dir = values.snapshots === undefined ? SNAPSHOTS : resolve(values.snapshots)
-  if (command === 'check') {
-    if (positionals.length > 0) throw new UsageError('contracts check takes no version: it checks them all')
-    const report = await checkSnapshots(await load(), dir)
-    for (const v of report.frozen) io.out(`${v}  frozen, unchanged`)
-    for (const v of report.unreleased) io.out(`${v}  not frozen yet (freeze it when it ships: evergate contracts freeze)`)
-    reportFaults(report, io)
-    return faulty(report) ? 1 : 0
-  }
-  if (command === 'freeze') {
-    const bundled = await load()
-    const unknown = positionals.filter((v) => !bundled.some((c) => c.version === v))
-    if (unknown.length > 0) throw new UsageError(`no contract ${unknown.join(', ')} in the bundle`)
-    const { written, report } = await freezeSnapshots(bundled, dir, positionals.length === 0 ? undefined : positionals)
-    reportFaults(report, io)
-    if (tampered(report)) {
-      io.err('nothing frozen: put the released contracts back as they were first')
-      return 1
-    }
-    io.out(written.length === 0 ? 'every contract is already frozen' : `froze ${written.join(', ')}`)
-    return 0
+  if (command === 'check' || command === 'freeze') {
+    const source = await load()
+    checkOverrides(source.severities ?? {})
+    if (command === 'check') return await check(positionals, values, dir, source, io)
+    return await freeze(positionals, values.update === true, dir, source, io)
   }
   throw new UsageError(`unknown command: contracts ${command ?? ''}`.trim())
 }

@@ -12,6 +12,14 @@ export interface BundleSource {
   contracts: readonly Contract[]
   /** `versions/`: one folder per contract version, one module per change. */
   changesDir: string
+  /** How `evergate contracts check` judges this deployment's changes (docs/compatibility-rules.md). */
+  compatibility?: {
+    /**
+     * Severities by rule id, over the catalogue's: `{ 'response-property-added': 'ERR' }` where
+     * old apps decode strictly (kotlinx.serialization's default) and refuse fields they do not know.
+     */
+    severities?: Readonly<Record<string, 'ERR' | 'WARN' | 'INFO'>>
+  }
 }
 
 export interface LoadedChange {
