@@ -9,9 +9,16 @@ export interface RouteContract {
   summary?: string
   params?: TSchema
   querystring?: TSchema
+  /** Request headers the route reads, validated like the query (names in lower case). */
+  headers?: TSchema
   body?: TSchema
   /** Success responses by status. Error responses use the contract's `error` schema. */
   responses: { [status: number]: TSchema }
+  /**
+   * Response headers apps read (an `ETag`, a `X-Total-Count`), names in lower case: documented,
+   * and compared by `contracts check` (one an app reads, removed, breaks it).
+   */
+  responseHeaders?: TSchema
   /** The core service that owns the route (read from head only); `core` when absent. */
   upstream?: string
 }

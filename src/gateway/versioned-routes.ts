@@ -22,6 +22,7 @@ function schemaOf ({ schema }: RoutePlan): FastifySchema {
   const out: FastifySchema = {}
   if (schema.params !== undefined) out.params = schema.params
   if (schema.querystring !== undefined) out.querystring = schema.querystring
+  if (schema.headers !== undefined) out.headers = schema.headers
   if (schema.body !== undefined) out.body = schema.body
   return out
 }

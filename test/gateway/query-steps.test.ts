@@ -8,6 +8,7 @@ import bundle from '../fixtures/bundles/query/index.js'
 t.test('query steps', async (t) => {
   const core = Fastify()
   core.get('/search', async (request) => ({ url: request.url, query: request.query }))
+  core.get('/me', async (_request, reply) => reply.header('etag', '"1"').send({ id: 'u1' }))
   await core.listen({ port: 0, host: '127.0.0.1' })
   t.teardown(() => core.close())
   const { url } = await startGateway(t, urlOf(core), { bundle })
@@ -25,4 +26,11 @@ t.test('query steps', async (t) => {
 
   const invalid = await call(url, '/search?count=2', { version: '1.0.0' })
   t.equal(invalid.status, 400, '1.0.0\'s own contract is checked before the step runs')
+
+  const anonymous = await call(url, '/me', { version: '1.0.0' })
+  t.equal(anonymous.status, 400, 'a header the contract requires is checked like the query')
+  t.match(anonymous.json, { message: /authorization/ })
+  const signedIn = await call(url, '/me', { version: '1.0.0', headers: { authorization: 'Bearer t' } })
+  t.equal(signedIn.status, 200)
+  t.equal(signedIn.headers.etag, '"1"')
 })
