@@ -114,6 +114,47 @@ export interface RouteSteps<F, T> {
   }
 }
 
+type KeysOf<E> = E extends unknown ? keyof E : never
+type At<E, K extends PropertyKey> = E extends unknown ? (K extends keyof E ? E[K] : never) : never
+type Join<P extends string, K extends string> = P extends '' ? K : `${P}.${K}`
+type ReturnOf<X> = X extends (...args: any[]) => infer R ? R : never
+
+/**
+ * The keys of a step's result `R` that the contract's type `E` lacks, as paths (`addresses_to_creat`,
+ * `items[].titel`); never when there are none. TypeScript lets a function return an object literal
+ * with extra keys, so a misspelled optional key would compile and its value be silently lost.
+ */
+type UnknownKeys<R, E, P extends string> =
+  unknown extends E ? never
+    : R extends readonly (infer RI)[] ? (E extends readonly (infer EI)[] ? UnknownKeys<RI, EI, `${P}[]`> : never)
+      : R extends (...args: any[]) => any ? never
+        : R extends object
+          ? (string extends KeysOf<E> ? never
+              : { [K in keyof R & string]-?: K extends KeysOf<E> ? UnknownKeys<R[K], At<E, K>, Join<P, K>> : Join<P, K> }[keyof R & string])
+          : never
+
+type RequestUnknownKeys<S, T> = S extends { request: infer Q }
+  ? (Q extends { params: infer X } ? UnknownKeys<ReturnOf<X>, PartOf<T, 'params'>, 'request.params'> : never)
+    | (Q extends { query: infer X } ? UnknownKeys<ReturnOf<X>, PartOf<T, 'querystring'>, 'request.query'> : never)
+    | (Q extends { body: infer X } ? UnknownKeys<ReturnOf<X>, PartOf<T, 'body'>, 'request.body'> : never)
+  : never
+
+type ResponseUnknownKeys<S, F> = S extends { response: infer Rs }
+  ? { [St in keyof Rs & (string | number)]-?: St extends 'headers' ? never
+      : Rs[St] extends (...args: any[]) => infer R ? UnknownKeys<R, BodyOf<F, St>, `response.${St}`>
+        : Rs[St] extends { status: infer N, body?: infer B } ? UnknownKeys<ReturnOf<B>, BodyOf<F, N>, `response.${St}`> : never
+    }[keyof Rs & (string | number)]
+  : never
+
+/**
+ * `S` as it is when every key its steps return is one the contracts know; otherwise an error naming
+ * them. It reads what TypeScript infers of `S`: a body step of a renumbered status (`{ status, body }`)
+ * is inferred as the declared type, so its extra keys are not caught here (the chain properties are).
+ */
+export type KnownKeys<S, F, T> = [RequestUnknownKeys<S, T> | ResponseUnknownKeys<S, F>] extends [never]
+  ? unknown
+  : { 'misspelled or unknown keys': RequestUnknownKeys<S, T> | ResponseUnknownKeys<S, F> }
+
 export type RouteChangeKind = 'route' | 'move' | 'add' | 'remove'
 
 /** One route's part of a change, as the engine reads it. */
@@ -136,11 +177,11 @@ export interface RouteChange {
 
 export interface ChangeRoutes<F extends Contract, T extends Contract> {
   /** A route that keeps its method and path but changed shape. */
-  route<K extends keyof F['routes'] & keyof T['routes'] & RouteKey> (
-    key: K, steps: NoInfer<RouteSteps<F['routes'][K], T['routes'][K]>>): RouteChange
+  route<K extends keyof F['routes'] & keyof T['routes'] & RouteKey, S extends RouteSteps<F['routes'][K], T['routes'][K]>> (
+    key: K, steps: S & KnownKeys<S, F['routes'][K], T['routes'][K]>): RouteChange
   /** A route that moved: older clients call `from`, the newer contract serves `to`. */
-  move<K extends keyof F['routes'] & RouteKey, N extends keyof T['routes'] & RouteKey> (
-    from: K, to: N, steps?: NoInfer<RouteSteps<F['routes'][K], T['routes'][N]>>): RouteChange
+  move<K extends keyof F['routes'] & RouteKey, N extends keyof T['routes'] & RouteKey, S extends RouteSteps<F['routes'][K], T['routes'][N]>> (
+    from: K, to: N, steps?: S & KnownKeys<S, F['routes'][K], T['routes'][N]>): RouteChange
   /** A route the older contract lacks: older clients get a 404, as they always did. */
   add<N extends keyof T['routes'] & RouteKey> (key: N): RouteChange
   /** A route the newer contract dropped: older clients get a 410 with this message. */

@@ -69,6 +69,23 @@ t.test('steps are typed from the contracts on either side', async (t) => {
   t.ok(isVersionChange(errors))
 })
 
+t.test('a misspelled or unknown key in a step\'s result does not compile', async (t) => {
+  const change = defineChange(v2, head, {
+    description: 'extra keys',
+    routes: ({ route, move }) => [
+      // @ts-expect-error head's POST body has body and tags; "tagz" would be lost without a word
+      route('POST /notes', { request: { body: ({ body }) => ({ body, tags: [], tagz: ['a'] }) } }),
+      // @ts-expect-error 2.0.0's note has no "tags": nested in the page's items
+      route('GET /notes', { response: { 200: ({ items }) => ({ items: items.map(({ id, body, tags }) => ({ id, body, tags })) }) } }),
+      // @ts-expect-error a moved route's steps are checked too
+      move('GET /notes/:id', 'GET /notes/:id', { response: { 200: ({ id, body }) => ({ id, body, bdy: body }) } }),
+      route('POST /notes', { request: { body: ({ body }) => ({ body, tags: [] }) } }),
+      route('GET /notes', { response: { 200: ({ items }) => ({ items: items.map(({ id, body }) => ({ id, body })) }) } })
+    ]
+  })
+  t.ok(isVersionChange(change))
+})
+
 t.test('a status older clients get instead is typed from both contracts', async (t) => {
   const change = defineChange(statuses.v2, statuses.head, {
     description: 'typed statuses',
