@@ -9,7 +9,7 @@ import { ArticleV20, contract as next } from './2.0.0.js'
 export const ErrorBodyV1 = Type.Object({
   message: Type.String(),
   code: Type.Integer({ description: 'The HTTP status' })
-})
+}, { title: 'Error' })
 
 export const Profile = Type.Object({
   id: Type.String(),
@@ -17,14 +17,14 @@ export const Profile = Type.Object({
   email: Type.String({ format: 'email' }),
   avatar: Type.String(),
   created_at: Type.String({ format: 'date-time' })
-})
+}, { title: 'Profile' })
 
 export const ProfileUpdate = Type.Object({
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   avatar: Type.Optional(Type.Union([Type.String({ format: 'uri', maxLength: 2048 }), Type.Literal('')]))
-}, { additionalProperties: false })
+}, { title: 'ProfileUpdate', additionalProperties: false })
 
-export const ArticleV1 = Type.Omit(ArticleV20, ['kind'])
+export const ArticleV1 = Type.Omit(ArticleV20, ['kind'], { title: 'Article' })
 
 export const contract = deriveContract(next, {
   version: '1.0.0',

@@ -12,7 +12,7 @@ export const ArticleV20 = Type.Composite([
     published: Type.String({ format: 'date' }),
     price: Type.Number({ minimum: 0 })
   })
-])
+], { title: 'Article' })
 
 export const contract = deriveContract(next, {
   version: '2.0.0',

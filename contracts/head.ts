@@ -9,7 +9,7 @@ export const ErrorBody = Type.Object({
     message: Type.String(),
     details: Type.Optional(Type.Unknown())
   })
-})
+}, { title: 'Error' })
 
 const Timestamp = Type.String({ format: 'date-time' })
 const Id = Type.String({ minLength: 1, maxLength: 64 })
@@ -21,13 +21,13 @@ export const User = Type.Object({
   email: Type.String({ format: 'email' }),
   avatar_url: Type.Union([Type.String({ format: 'uri' }), Type.Null()]),
   created_at: Timestamp
-})
+}, { title: 'User' })
 
 export const UserPatch = Type.Object({
   first_name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   last_name: Type.Optional(Type.String({ maxLength: 100 })),
   avatar_url: Type.Optional(Type.Union([Type.String({ format: 'uri', maxLength: 2048 }), Type.Null()]))
-}, { additionalProperties: false })
+}, { title: 'UserPatch', additionalProperties: false })
 
 export const ArticleKind = Type.Union([Type.Literal('article'), Type.Literal('video'), Type.Literal('podcast')])
 
@@ -39,7 +39,7 @@ export const Article = Type.Object({
   published_at: Timestamp,
   price_cents: Type.Integer({ minimum: 0 }),
   currency: Type.String({ pattern: '^[A-Z]{3}$' })
-})
+}, { title: 'Article' })
 
 export const ArticlesQuery = Type.Object({
   cursor: Type.Optional(Type.String({ maxLength: 200 })),
@@ -49,21 +49,21 @@ export const ArticlesQuery = Type.Object({
 export const ArticlePage = Type.Object({
   items: Type.Array(Article),
   next_cursor: Type.Union([Type.String(), Type.Null()])
-})
+}, { title: 'ArticlePage' })
 
 export const ArticleParams = Type.Object({ id: Id })
 
 export const BookmarkCreate = Type.Object({
   article_id: Id,
   folder: Type.String({ minLength: 1, maxLength: 50 })
-}, { additionalProperties: false })
+}, { title: 'BookmarkCreate', additionalProperties: false })
 
 export const Bookmark = Type.Object({
   id: Id,
   article_id: Id,
   folder: Type.String(),
   created_at: Timestamp
-})
+}, { title: 'Bookmark' })
 
 export type UserT = Static<typeof User>
 export type ArticleT = Static<typeof Article>

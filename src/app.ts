@@ -5,7 +5,6 @@ import fp from 'fastify-plugin'
 import type { GatewayConfig } from './config.js'
 import { buildPlans, loadBundle, type Bundle, type BundleSource, type Plans } from './engine/index.js'
 import clientErrors from './gateway/client-errors.js'
-import contractDocs from './gateway/docs.js'
 import jsonBody from './gateway/json-body.js'
 import validation from './gateway/validation.js'
 import versionedRoutes from './gateway/versioned-routes.js'
@@ -15,6 +14,7 @@ import { RequestLog } from './request-log.js'
 import versionResolution from './resolve/plugin.js'
 import releaseManagement from './release/plugin.js'
 import { createMetrics, type Metrics } from './metrics.js'
+import contractDocs from './docs/plugin.js'
 
 export interface EvergateOptions extends Omit<GatewayConfig, 'port' | 'host' | 'logLevel' | 'admin'> {
   bundle: Bundle
@@ -53,7 +53,7 @@ async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions):
   await fastify.register(clientErrors, { plans: opts.plans, vary, bodyLimit: opts.bodyLimit })
   await fastify.register(jsonBody)
   await fastify.register(validation)
-  await fastify.register(contractDocs, { plans: opts.plans, versionHeader: opts.versionHeader })
+  await fastify.register(contractDocs, { plans: opts.plans, versionHeader: opts.versionHeader, platformHeader: opts.platformHeader, platforms: opts.platforms, appStatus: opts.release !== null })
   await fastify.register(versionedRoutes, { plans: opts.plans, vary, metrics: opts.metrics })
   await fastify.register(publicRoutes, { prefix: '/_evergate', bundle: opts.bundle, plans: opts.plans })
 }

@@ -28,23 +28,3 @@ t.test('/_evergate endpoints', async (t) => {
   })
 
 })
-
-t.test('an OpenAPI document per contract version', async (t) => {
-  const { url } = await startDemo(t)
-  const v1 = (await call(url, '/_evergate/contracts/1.0.0/openapi.json')).json
-  t.equal(v1.openapi.startsWith('3.'), true)
-  t.equal(v1.info.version, '1.0.0')
-  t.same(Object.keys(v1.paths).sort(), ['/articles', '/articles/{id}', '/bookmarks', '/profile'])
-  t.ok(v1.paths['/profile'].put.requestBody, 'PUT /profile documents its body')
-  const profile = v1.paths['/profile'].get.responses
-  t.ok(profile['200'].content['application/json'].schema.properties.name, '1.0.0 apps see name')
-  t.ok(profile.default.content['application/json'].schema.properties.message, 'and the flat error shape')
-
-  const head = (await call(url, '/_evergate/contracts/3.0.0/openapi.json')).json
-  t.same(Object.keys(head.paths).sort(), ['/articles', '/articles/{id}', '/bookmarks', '/users/me'])
-  t.ok(head.paths['/users/me'].patch)
-
-  const missing = await call(url, '/_evergate/contracts/9.9.9/openapi.json')
-  t.equal(missing.status, 404)
-  t.equal(missing.json.error.code, 'EVG_ERR_CONTRACT_NOT_FOUND')
-})
