@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { GatewayConfig } from './config.js'
+import { releaseDates } from './compatibility/snapshots.js'
 import { buildPlans, loadBundle, type Bundle, type BundleSource, type Plans } from './engine/index.js'
 import clientErrors from './gateway/client-errors.js'
 import jsonBody from './gateway/json-body.js'
@@ -20,6 +21,8 @@ export interface EvergateOptions extends Omit<GatewayConfig, 'port' | 'host' | '
   bundle: Bundle
   plans: Plans
   metrics: Metrics
+  /** Each frozen version's release day, read from the frozen copies at boot. */
+  released: ReadonlyMap<string, string>
 }
 
 /**
@@ -55,7 +58,7 @@ async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions):
   await fastify.register(validation)
   await fastify.register(contractDocs, { plans: opts.plans, versionHeader: opts.versionHeader, platformHeader: opts.platformHeader, platforms: opts.platforms, appStatus: opts.release !== null })
   await fastify.register(versionedRoutes, { plans: opts.plans, vary, metrics: opts.metrics })
-  await fastify.register(publicRoutes, { prefix: '/_evergate', bundle: opts.bundle, plans: opts.plans })
+  await fastify.register(publicRoutes, { prefix: '/_evergate', bundle: opts.bundle, plans: opts.plans, released: opts.released })
 }
 
 export const evergate = fp(evergatePlugin, { name: 'evergate', fastify: '5.x' })
@@ -103,6 +106,7 @@ export interface BuildOptions {
 export async function buildApp ({ config, bundle: source, logger, metrics = createMetrics() }: BuildOptions): Promise<FastifyInstance> {
   const bundle = await loadBundle(source)
   const plans = buildPlans(bundle)
+  const released = source.snapshotsDir === undefined ? new Map<string, string>() : await releaseDates(source.snapshotsDir)
   const app: FastifyInstance = Fastify({
     logger: logger ?? { level: config.logLevel },
     logController: new RequestLog(),
@@ -129,6 +133,6 @@ export async function buildApp ({ config, bundle: source, logger, metrics = crea
   })
   drainOnClose(app)
   const { logLevel: _logLevel, admin: _admin, ...options } = config
-  await app.register(evergate, { ...options, bundle, plans, metrics })
+  await app.register(evergate, { ...options, bundle, plans, metrics, released })
   return app
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
+import { changelog } from './cli/changelog.js'
 import { contracts, loadContracts } from './cli/contracts.js'
 import { UsageError, type Io } from './cli/io.js'
 import { versions } from './cli/versions.js'
@@ -32,6 +33,8 @@ const USAGE = `usage: evergate <command>
                                          apps were built against; F: text, json, markdown, junit
   contracts freeze [version...]          freeze every contract not frozen yet (a release), or those named
   contracts freeze --update <version...> record compatible (INFO-only) changes in a frozen copy
+  changelog [--from V] [--to V] [--json] the changelog as Markdown, newest first; with --from, what
+                                         changes for an app moving from V (to head by default)
 
 options for deprecate, retire, support:
   --dry-run          change nothing: show the app versions whose status would change, with their traffic
@@ -67,6 +70,7 @@ export async function run (argv: string[], io: Io, load = loadContracts): Promis
     if (group === 'versions') return await versions(command, args, io)
     if (group === 'contracts') return await contracts(command, args, io, load)
     if (group === 'migrate' && command === undefined) return await migrateCommand(io)
+    if (group === 'changelog') return await changelog(argv.slice(1), io)
     throw new UsageError(group === undefined ? 'no command' : `unknown command: ${argv.join(' ')}`)
   } catch (err) {
     const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true

@@ -42,6 +42,16 @@ async function frozenVersions (dir: string): Promise<string[]> {
   }
 }
 
+/** The day each frozen version shipped, as its frozen copy records it. */
+export async function releaseDates (dir: string): Promise<Map<string, string>> {
+  const dates = new Map<string, string>()
+  for (const version of await frozenVersions(dir)) {
+    const released = (await readSnapshot(dir, version))?.released
+    if (typeof released === 'string') dates.set(version, released)
+  }
+  return dates
+}
+
 export type VersionStatus =
   /** Frozen: compared, its findings say how it moved. */
   | 'frozen'

@@ -12,6 +12,8 @@ export interface BundleSource {
   contracts: readonly Contract[]
   /** `versions/`: one folder per contract version, one module per change. */
   changesDir: string
+  /** `contracts/snapshots/`: the frozen copies, whose metadata dates each release (the changelog's). */
+  snapshotsDir?: string
   /** How `evergate contracts check` judges this deployment's changes (docs/compatibility-rules.md). */
   compatibility?: {
     /**

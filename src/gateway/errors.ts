@@ -26,6 +26,8 @@ export const RouteGoneError = createError<[string]>(
   'EVG_ERR_ROUTE_GONE', '%s', 410)
 export const ContractNotFoundError = createError<[string]>(
   'EVG_ERR_CONTRACT_NOT_FOUND', 'No contract version %s', 404)
+export const ChangesQueryError = createError<[string]>(
+  'EVG_ERR_CHANGES_QUERY', '%s', 400)
 export const AdapterFailedError = createError(
   'EVG_ERR_ADAPTER_FAILED', 'Translating between this app version and the service failed', 500)
 export const InternalError = createError(
