@@ -46,11 +46,13 @@ async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions):
     missingVersion: opts.missingVersion,
     userAgentFallback: opts.userAgentFallback
   })
+  // Before any route, which keeps the error handler in place when it is registered: app-status
+  // is the release plugin's.
+  await fastify.register(clientErrors, { plans: opts.plans, vary, bodyLimit: opts.bodyLimit })
   if (opts.release !== null) {
     await fastify.register(releaseManagement, { ...opts.release, contractVersions, platforms: opts.platforms, storeUrls: opts.storeUrls, vary, metrics: opts.metrics })
   }
   await fastify.register(upstreams, opts.upstream)
-  await fastify.register(clientErrors, { plans: opts.plans, vary, bodyLimit: opts.bodyLimit })
   await fastify.register(jsonBody)
   await fastify.register(validation)
   await fastify.register(contractDocs, { plans: opts.plans, versionHeader: opts.versionHeader })
