@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { IncomingMessage } from 'node:http'
+import type { IncomingMessage, Server } from 'node:http'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { GatewayConfig } from './config.js'
@@ -129,6 +129,13 @@ export async function buildApp ({ config, bundle: source, logger, metrics = crea
       connectionsCheckingInterval: Math.min(config.requestTimeout, 30_000)
     }
   })
+  // A client may end its side of the connection once its request is sent, and still read the
+  // answer (RFC 9112 9.6). Node's default takes that FIN for the client leaving: it ends the
+  // connection and aborts the request, so an answer that needs the core never came. With this
+  // (a Server property since Node 0.x, set by no option), the answer is sent and the connection
+  // then closed; a client really gone is still seen, when the connection resets or a write fails.
+  const server: Server & { httpAllowHalfOpen?: boolean } = app.server
+  server.httpAllowHalfOpen = true
   drainOnClose(app)
   const { logLevel: _logLevel, admin: _admin, ...options } = config
   await app.register(evergate, { ...options, bundle, plans, metrics })

@@ -20,8 +20,9 @@ declare module 'fastify' {
 }
 
 /**
- * A route's onRequestAbort hook: the client went away before its answer (an app sent to the
- * background, a lost signal), so the core's work on it stops too instead of running to the end.
+ * A route's onRequestAbort hook: the client's connection is gone before its answer (reset, or
+ * closed under a write), so the core's work on it stops too instead of running to the end. A
+ * client that only half-closes still waits for its answer (see app.ts), and gets it.
  * A body already streaming stops through the stream (CoreBody); this covers a request waiting
  * for a core connection (it is never sent), the wait for the core's headers and a body being
  * collected.
