@@ -126,6 +126,8 @@ export async function buildApp ({ config, bundle: source, logger, metrics = crea
     requestTimeout: config.requestTimeout,
     http: {
       headersTimeout: config.requestTimeout,
+      // Refused by the gateway instead, in the client's error shape (gateway/client-errors.ts).
+      requireHostHeader: false,
       connectionsCheckingInterval: Math.min(config.requestTimeout, 30_000)
     }
   })
