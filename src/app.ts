@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, Server } from 'node:http'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
-import type { GatewayConfig } from './config.js'
+import { peerTrust, type GatewayConfig } from './config.js'
 import { buildPlans, loadBundle, type Bundle, type BundleSource, type Plans } from './engine/index.js'
 import clientErrors from './gateway/client-errors.js'
 import contractDocs from './gateway/docs.js'
@@ -56,7 +56,7 @@ async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions):
   await fastify.register(jsonBody)
   await fastify.register(validation)
   await fastify.register(contractDocs, { plans: opts.plans, versionHeader: opts.versionHeader })
-  await fastify.register(versionedRoutes, { plans: opts.plans, vary, metrics: opts.metrics })
+  await fastify.register(versionedRoutes, { plans: opts.plans, vary, metrics: opts.metrics, trustsPeer: peerTrust(opts.trustProxy) })
   await fastify.register(publicRoutes, { prefix: '/_evergate', bundle: opts.bundle, plans: opts.plans })
 }
 
