@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import type { IncomingMessage } from 'node:http'
+import type { IncomingMessage, Server } from 'node:http'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
-import type { GatewayConfig } from './config.js'
+import { peerTrust, type GatewayConfig } from './config.js'
 import { releaseDates } from './compatibility/snapshots.js'
 import { buildPlans, loadBundle, type Bundle, type BundleSource, type Plans } from './engine/index.js'
 import clientErrors from './gateway/client-errors.js'
@@ -49,15 +49,17 @@ async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions):
     missingVersion: opts.missingVersion,
     userAgentFallback: opts.userAgentFallback
   })
+  // Before any route, which keeps the error handler in place when it is registered: app-status
+  // is the release plugin's.
+  await fastify.register(clientErrors, { plans: opts.plans, vary, bodyLimit: opts.bodyLimit })
   if (opts.release !== null) {
     await fastify.register(releaseManagement, { ...opts.release, contractVersions, platforms: opts.platforms, storeUrls: opts.storeUrls, vary, metrics: opts.metrics })
   }
   await fastify.register(upstreams, opts.upstream)
-  await fastify.register(clientErrors, { plans: opts.plans, vary, bodyLimit: opts.bodyLimit })
   await fastify.register(jsonBody)
   await fastify.register(validation)
   await fastify.register(contractDocs, { plans: opts.plans, versionHeader: opts.versionHeader, platformHeader: opts.platformHeader, platforms: opts.platforms, appStatus: opts.release !== null })
-  await fastify.register(versionedRoutes, { plans: opts.plans, vary, metrics: opts.metrics })
+  await fastify.register(versionedRoutes, { plans: opts.plans, vary, metrics: opts.metrics, trustsPeer: peerTrust(opts.trustProxy) })
   await fastify.register(publicRoutes, { prefix: '/_evergate', bundle: opts.bundle, plans: opts.plans, released: opts.released })
 }
 
@@ -128,9 +130,18 @@ export async function buildApp ({ config, bundle: source, logger, metrics = crea
     requestTimeout: config.requestTimeout,
     http: {
       headersTimeout: config.requestTimeout,
+      // Refused by the gateway instead, in the client's error shape (gateway/client-errors.ts).
+      requireHostHeader: false,
       connectionsCheckingInterval: Math.min(config.requestTimeout, 30_000)
     }
   })
+  // A client may end its side of the connection once its request is sent, and still read the
+  // answer (RFC 9112 9.6). Node's default takes that FIN for the client leaving: it ends the
+  // connection and aborts the request, so an answer that needs the core never came. With this
+  // (a Server property since Node 0.x, set by no option), the answer is sent and the connection
+  // then closed; a client really gone is still seen, when the connection resets or a write fails.
+  const server: Server & { httpAllowHalfOpen?: boolean } = app.server
+  server.httpAllowHalfOpen = true
   drainOnClose(app)
   const { logLevel: _logLevel, admin: _admin, ...options } = config
   await app.register(evergate, { ...options, bundle, plans, metrics, released })

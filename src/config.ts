@@ -153,6 +153,13 @@ function parseTrustProxy (value: string): boolean | string {
   return entries.join(',')
 }
 
+/** Whether the peer a request came from is a trusted load balancer, as Fastify decides it for `trustProxy`. */
+export function peerTrust (trustProxy: boolean | string): (address: string) => boolean {
+  if (typeof trustProxy === 'boolean') return () => trustProxy
+  const trusted = proxyAddr.compile(trustProxy.split(','))
+  return (address) => trusted(address, 0)
+}
+
 /** `platform=url,...`: each platform one apps are told apart by, each URL http(s). */
 function parseStoreUrls (list: string, platforms: readonly string[]): Record<string, string> {
   const urls: Record<string, string> = {}

@@ -1,10 +1,12 @@
-import { STATUS_CODES } from 'node:http'
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { CanonicalError, ContractPlan, HeaderMap, Plans, RequestContext } from '../engine/index.js'
 import {
-  AdapterFailedError, BadUrlError, BodyTooLargeError, HeadersTooLargeError, InternalError, MalformedRequestError,
-  PathParamTooLongError, RequestTimeoutError, RouteNotFoundError, StepRejection, UnsupportedMediaTypeError
+  AdapterFailedError, BadUrlError, BodyTooLargeError, ConnectNotSupportedError, ExpectationFailedError, HeadersTooLargeError,
+  HostRequiredError, InternalError, MalformedRequestError, PathParamTooLongError, RequestTimeoutError, RouteNotFoundError,
+  StepRejection, UnsupportedMediaTypeError
 } from './errors.js'
 import { checkedHeaders } from './run-chain.js'
 import { keepDeprecation } from '../proxy/forward.js'
@@ -81,7 +83,6 @@ async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions
   const { plans, vary, bodyLimit } = opts
   const byVersion = new Map<string, ContractPlan>(plans.contracts.map((c) => [c.version, c]))
   const headPlan = byVersion.get(plans.head) as ContractPlan
-  const versionlessPlan = byVersion.get(fastify.versionless.errorShape) as ContractPlan
 
   /** The error, its status and body as `plan`'s clients get them, and the headers its `errors` steps set. */
   function render (plan: ContractPlan, error: CanonicalError, ctx: RequestContext | null):
@@ -141,25 +142,77 @@ async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions
     return send(request, reply, asCanonical(error), fastify.clientOf(request.raw))
   })
 
-  // What Node's HTTP parser refuses never reaches a route, and its headers cannot be trusted to
-  // name an app version: the answer is in the shape of a request that names none, and the
-  // connection closes (the request cannot be read, so the next one could not be either).
+  /**
+   * The answer to a request no route sees, in `client`'s error shape. Its connection closes: what
+   * is left of the request on it cannot be read, so the next one could not be either.
+   */
+  function answerWithout (client: ClientVersion, refused: FastifyError, extra: Record<string, string> = {}) {
+    const { error, status, body } = render(byVersion.get(client.errorShape) as ContractPlan, asCanonical(refused), null)
+    const text = JSON.stringify(body)
+    const headers: Record<string, string> = {
+      connection: 'close',
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(text)),
+      vary,
+      'x-evergate-error-code': error.code,
+      ...extra
+    }
+    if (client.contract !== null) headers['x-contract-version'] = client.contract
+    return { status, headers, text }
+  }
+
+  /** The same, as the bytes to write on a socket Node's HTTP server has let go of. */
+  function rawAnswer (client: ClientVersion, refused: FastifyError, extra?: Record<string, string>): string {
+    const { status, headers, text } = answerWithout(client, refused, extra)
+    let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`
+    for (const name in headers) head += `${name}: ${headers[name]}\r\n`
+    return `${head}\r\n${text}`
+  }
+
+  // What Node's HTTP parser refuses never reaches a route. Headers it could not read whole cannot
+  // be trusted to name an app version: the answer is in the shape of a request that names none.
+  // Headers read whole can (a body that stalls past the request timeout, or breaks): theirs.
   fastify.decorate('clientError', function clientError (err: Error & { code?: string }, socket) {
     if (err.code === 'ECONNRESET' || socket.destroyed) return
     const refused = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? new RequestTimeoutError()
       : err.code === 'HPE_HEADER_OVERFLOW' ? new HeadersTooLargeError() : new MalformedRequestError()
     fastify.log.info({ err, code: refused.code }, refused.message)
+    const pending = (socket as { _httpMessage?: ServerResponse })._httpMessage
     // Not into an answer already under way (a pipelined request behind a streaming one).
-    const answering = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true
-    if (socket.writable && !answering) {
-      const { error, status, body } = render(versionlessPlan, asCanonical(refused), null)
-      const text = JSON.stringify(body)
-      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n` +
-        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
-        `X-Evergate-Error-Code: ${error.code}\r\n\r\n${text}`)
+    if (socket.writable && pending?.headersSent !== true) {
+      const read = pending?.req
+      socket.write(rawAnswer(read !== undefined && !read.complete ? fastify.clientOf(read) : fastify.versionless, refused))
     }
     socket.destroy(err)
+  })
+
+  // What Node answers itself, with an empty body, unless told otherwise. The headers are read
+  // whole in each case, so the answer is in the shape of the version they name.
+  // An Expect other than 100-continue (RFC 9110 10.1.1).
+  fastify.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    const refused = new ExpectationFailedError()
+    fastify.log.info({ code: refused.code }, refused.message)
+    const { status, headers, text } = answerWithout(fastify.clientOf(req), refused)
+    res.writeHead(status, headers).end(text)
+  })
+  // A CONNECT, which Node would drop without a word. The gateway tunnels nothing; no method is
+  // allowed on the target, an authority, hence the empty Allow (RFC 9110 15.5.6).
+  fastify.server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    const refused = new ConnectNotSupportedError()
+    fastify.log.info({ code: refused.code }, refused.message)
+    // Bytes the client already sends into the tunnel are read and dropped: unread, they would
+    // make the close a reset, which can lose the answer on the way.
+    socket.resume()
+    socket.end(rawAnswer(fastify.clientOf(req), refused, { allow: '' }), () => socket.destroy())
+  })
+  // An HTTP/1.1 request with no Host (RFC 9112 3.2): Node's own refusal is off (requireHostHeader
+  // in app.ts) so that this one is in the client's shape.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const { raw } = request
+    if (raw.headers.host !== undefined || raw.httpVersionMinor !== 1) return done()
+    reply.header('connection', 'close')
+    done(new HostRequiredError())
   })
 
   fastify.setNotFoundHandler(function notFound (request, reply) {

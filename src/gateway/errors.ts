@@ -20,6 +20,12 @@ export const RequestTimeoutError = createError(
   'EVG_ERR_REQUEST_TIMEOUT', 'The request was not received in time', 408)
 export const HeadersTooLargeError = createError(
   'EVG_ERR_HEADERS_TOO_LARGE', 'The request headers are too large', 431)
+export const HostRequiredError = createError(
+  'EVG_ERR_HOST_REQUIRED', 'An HTTP/1.1 request must have a Host header', 400)
+export const ExpectationFailedError = createError(
+  'EVG_ERR_EXPECTATION_FAILED', 'The only Expect the gateway meets is 100-continue', 417)
+export const ConnectNotSupportedError = createError(
+  'EVG_ERR_CONNECT_NOT_SUPPORTED', 'CONNECT is not supported: the gateway is not a forward proxy', 405)
 export const RouteNotFoundError = createError<[string, string]>(
   'EVG_ERR_ROUTE_NOT_FOUND', 'No route %s %s', 404)
 export const RouteGoneError = createError<[string]>(

@@ -1,14 +1,11 @@
 import type { FastifyInstance, FastifySchema } from 'fastify'
 import type { Plans, RoutePlan, RouteTarget } from '../engine/index.js'
-import { createForwarder, stopUpstream } from '../proxy/forward.js'
+import { createForwarder, stopUpstream, type ForwardOptions } from '../proxy/forward.js'
 import { CONTRACT_CONSTRAINT } from '../resolve/plugin.js'
-import type { Metrics } from '../metrics.js'
 import { RouteGoneError } from './errors.js'
 
-export interface VersionedRoutesOptions {
+export interface VersionedRoutesOptions extends ForwardOptions {
   plans: Plans
-  vary: string
-  metrics: Metrics
 }
 
 declare module 'fastify' {

@@ -20,8 +20,9 @@ declare module 'fastify' {
 }
 
 /**
- * A route's onRequestAbort hook: the client went away before its answer (an app sent to the
- * background, a lost signal), so the core's work on it stops too instead of running to the end.
+ * A route's onRequestAbort hook: the client's connection is gone before its answer (reset, or
+ * closed under a write), so the core's work on it stops too instead of running to the end. A
+ * client that only half-closes still waits for its answer (see app.ts), and gets it.
  * A body already streaming stops through the stream (CoreBody); this covers a request waiting
  * for a core connection (it is never sent), the wait for the core's headers and a body being
  * collected.
@@ -170,6 +171,8 @@ export interface ForwardOptions {
   /** `Vary` value every versioned response carries. */
   vary: string
   metrics: Metrics
+  /** Whether a peer is a trusted load balancer (EVERGATE_TRUST_PROXY), whose X-Forwarded-For is kept. */
+  trustsPeer: (address: string) => boolean
 }
 
 /**
@@ -183,7 +186,7 @@ const COLLECT_UP_TO = 64 * 1024
  * the response down. Everything that depends only on the route is decided here, once, at boot.
  */
 export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upstream: Upstream,
-  { vary, metrics }: ForwardOptions) {
+  { vary, metrics, trustsPeer }: ForwardOptions) {
   const { target, request: steps, contract } = plan
   const { pool } = upstream
   const upstreamTimer = metrics.upstreamSeconds.labels(upstream.name)
@@ -236,11 +239,13 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     // what the gateway itself says.
     if (ctx !== null && steps.headers.length > 0) ctx.runHeaders(steps.headers)
     const headers = ctx === null ? withoutHopByHop(request.headers, {}) : ctx.result()
-    // Each proxy adds the address it was called from. The scheme and host are the client's as a
-    // trusted load balancer saw them (EVERGATE_TRUST_PROXY), else as the gateway sees them: what a
-    // client claims about itself never passes (an HTTP/1.0 request may have no host at all).
+    // Each proxy adds the address it was called from, to a list only a trusted load balancer
+    // (EVERGATE_TRUST_PROXY) may have begun: anyone else's list is dropped and the gateway's
+    // begins at the peer. The scheme and host are the client's as a trusted load balancer saw
+    // them, else as the gateway sees them. What a client claims about itself never reaches the
+    // core (an HTTP/1.0 request may have no host at all).
     const peer = request.socket.remoteAddress ?? ''
-    const forwardedFor = joined(request.headers['x-forwarded-for'])
+    const forwardedFor = trustsPeer(peer) ? joined(request.headers['x-forwarded-for']) : undefined
     headers['x-forwarded-for'] = forwardedFor === undefined ? peer : `${forwardedFor}, ${peer}`
     headers['x-forwarded-proto'] = request.protocol
     const host = request.host

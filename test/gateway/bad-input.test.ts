@@ -131,3 +131,43 @@ t.test('what Node\'s HTTP parser refuses is JSON too, with a stable code', async
 
   t.equal((await call(url, '/articles', { version: '3.0.0' })).status, 200, 'and everyone else is served')
 })
+
+// Issue 17, defects 3 and 4: what Node answered itself had an empty body, or the shape of a
+// request that names no version although its headers had been read whole.
+t.test('what Node would answer itself is JSON in the shape of the version the headers name', async (t) => {
+  const { url } = await startDemo(t, { env: { EVERGATE_REQUEST_TIMEOUT_MS: '300' } })
+  const split = (reply: string) => {
+    const end = reply.indexOf('\r\n\r\n')
+    return { head: reply.slice(0, end + 2), body: JSON.parse(reply.slice(end + 4)) }
+  }
+
+  const stalled = split(await rawHttp(url, 'PUT /profile HTTP/1.1\r\nHost: x\r\nX-App-Version: 1.0.0\r\n' +
+    'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{'))
+  t.match(stalled.head, /^HTTP\/1\.1 408 [^]*\r\nx-evergate-error-code: EVG_ERR_REQUEST_TIMEOUT\r\n/i)
+  t.same(stalled.body, { message: 'The request was not received in time', code: 408 }, 'a body that stalls after 1.0.0\'s headers')
+  const headless = split(await rawHttp(url, 'PUT /profile HTTP/1.1\r\nHost: x\r\nX-App-Version: 1.0.0\r\n'))
+  t.same(headless.body, { error: { code: 'EVG_ERR_REQUEST_TIMEOUT', message: 'The request was not received in time' } },
+    'headers that never end name no version: head\'s shape')
+
+  const fancy = split(await rawHttp(url, 'GET /users/me HTTP/1.1\r\nHost: x\r\nExpect: fancy\r\nConnection: close\r\n\r\n'))
+  t.match(fancy.head, /^HTTP\/1\.1 417 [^]*\r\nx-evergate-error-code: EVG_ERR_EXPECTATION_FAILED\r\n/i)
+  t.same(fancy.body, { error: { code: 'EVG_ERR_EXPECTATION_FAILED', message: 'The only Expect the gateway meets is 100-continue' } })
+  const fancyV1 = split(await rawHttp(url, 'GET /profile HTTP/1.1\r\nHost: x\r\nX-App-Version: 1.0.0\r\nExpect: fancy\r\nConnection: close\r\n\r\n'))
+  t.same(fancyV1.body, { message: 'The only Expect the gateway meets is 100-continue', code: 417 })
+
+  const hostless = split(await rawHttp(url, 'GET /users/me HTTP/1.1\r\n\r\n'))
+  t.match(hostless.head, /^HTTP\/1\.1 400 [^]*\r\nconnection: close\r\n/i)
+  t.match(hostless.head, /\r\nx-evergate-error-code: EVG_ERR_HOST_REQUIRED\r\n/i)
+  t.same(hostless.body, { error: { code: 'EVG_ERR_HOST_REQUIRED', message: 'An HTTP/1.1 request must have a Host header' } })
+  const hostlessV1 = split(await rawHttp(url, 'GET /profile HTTP/1.1\r\nX-App-Version: 1.0.0\r\n\r\n'))
+  t.same(hostlessV1.body, { message: 'An HTTP/1.1 request must have a Host header', code: 400 })
+  t.match(await rawHttp(url, 'GET /users/me HTTP/1.0\r\n\r\n'), /^HTTP\/1\.1 200 /, 'HTTP/1.0 needs no Host')
+
+  const tunnel = split(await rawHttp(url, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n'))
+  t.match(tunnel.head, /^HTTP\/1\.1 405 [^]*\r\nconnection: close\r\n/i, 'answered, and the connection closed')
+  t.match(tunnel.head, /\r\nx-evergate-error-code: EVG_ERR_CONNECT_NOT_SUPPORTED\r\n/i)
+  t.match(tunnel.head, /\r\nallow: \r\n/i, 'no method is allowed on an authority')
+  t.same(tunnel.body, { error: { code: 'EVG_ERR_CONNECT_NOT_SUPPORTED', message: 'CONNECT is not supported: the gateway is not a forward proxy' } })
+
+  t.equal((await call(url, '/users/me')).status, 200, 'and everyone else is served')
+})
