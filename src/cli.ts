@@ -29,6 +29,8 @@ const USAGE = `usage: evergate <command>
   migrate                                bring the database schema up to date
   contracts check                        compare every contract with its frozen snapshot
   contracts freeze [version...]          snapshot every contract not frozen yet (a release), or those named
+  contracts verify --url URL [--timeout MS] [--version-header NAME]
+                                         replay every version's examples against a running gateway
 
 options for deprecate, retire, support:
   --dry-run          change nothing: show the app versions whose status would change, with their traffic

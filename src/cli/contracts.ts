@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util'
 import { checkSnapshots, faulty, freezeSnapshots, tampered, type SnapshotReport } from '../compatibility/snapshots.js'
 import type { BundleSource } from '../engine/index.js'
 import { UsageError, type Io } from './io.js'
+import { verifyCommand } from './verify.js'
 
 // `evergate contracts ...`: released contracts are frozen, and checked against what was frozen.
 
@@ -22,6 +23,7 @@ function reportFaults (report: SnapshotReport, io: Io): void {
 }
 
 export async function contracts (command: string | undefined, args: string[], io: Io, load: typeof loadContracts): Promise<number> {
+  if (command === 'verify') return await verifyCommand(args, io)
   const { values, positionals } = parseArgs({ args, options: { snapshots: { type: 'string' } }, allowPositionals: true, strict: true })
   const dir = values.snapshots === undefined ? SNAPSHOTS : resolve(values.snapshots)
   if (command === 'check') {
