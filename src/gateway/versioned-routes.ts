@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifySchema } from 'fastify'
 import type { Plans, RoutePlan, RouteTarget } from '../engine/index.js'
-import { createForwarder, stopUpstream } from '../proxy/forward.js'
+import { createForwarder, stopUpstream, type WatchResponses } from '../proxy/forward.js'
 import { CONTRACT_CONSTRAINT } from '../resolve/plugin.js'
 import type { Metrics } from '../metrics.js'
 import { RouteGoneError } from './errors.js'
@@ -9,6 +9,8 @@ export interface VersionedRoutesOptions {
   plans: Plans
   vary: string
   metrics: Metrics
+  /** The contract sampler, when EVERGATE_CONTRACT_SAMPLE_RATE is above 0. */
+  watchResponses: WatchResponses | null
 }
 
 declare module 'fastify' {
