@@ -81,6 +81,9 @@ t.test('what cannot be derived is refused, naming version, route and example', a
   t.throws(() => examplesFor(plans, withV1({ 'GET /profile': { 'the signed in user': null } }), '1.0.0'),
     /1\.0\.0 GET \/profile "the signed in user": head has no such example to leave out/, 'a typo does not pass unseen')
   t.throws(() => set([...examples.overrides, overrideExamples(v1, {})]), /1\.0\.0 is overridden twice/)
+  const broken = defineExamples(head, { ...routes, 'GET /articles': [{ name: 'no items', request: {}, response: { status: 200, body: { items: null } } }] })
+  t.throws(() => examplesFor(plans, broken, '2.3.0'),
+    /examples: 2\.3\.0 GET \/articles "no items": versions\/3\.0\.0\/bookmark-folders-and-podcasts\.ts failed on head's response/, 'a step that fails is named')
   t.throws(() => examplesFor(plans, examples, '0.9.0'), /no contract 0\.9\.0/)
   t.throws(() => examplesFor(plans, { ...examples, head: '2.3.0' }, '1.0.0'), /written for 2\.3\.0, but head is 3\.0\.0/)
   t.throws(() => defineExamples(head, { ...routes, 'GET /nope': [] }), /GET \/nope is not a route of head/)

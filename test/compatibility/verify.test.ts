@@ -82,16 +82,19 @@ t.test('a gateway that does not answer in time, or answers in no contract\'s ter
   t.equal(await c.run('contracts', 'verify', '--url', silent, '--timeout', '100'), 1)
   t.match(c.err[0], /^FAIL {2}1\.0\.0 {2}GET \/articles {2}"the first page" {2}expected 200, got none {2}no answer: /)
 
-  // Retires 1.0.0 as the release policy does; answers any other version with text.
+  // Retires 1.0.0 as the release policy does; answers 2.3.0 with the wrong JSON, any other version with text.
   const odd = await listen(t, createServer((req, res) => {
     if (req.headers['x-build'] === '1.0.0') {
       res.writeHead(426, { 'content-type': 'application/json', 'x-evergate-error-code': 'EVG_ERR_APP_RETIRED' }).end('{"message":"Update","code":426}')
+    } else if (req.headers['x-build'] === '2.3.0') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
     } else res.writeHead(200, { 'content-type': 'text/plain' }).end('hello')
   }))
   const o = cli()
   t.equal(await o.run('contracts', 'verify', '--url', odd, '--version-header', 'X-Build'), 1)
   t.ok(o.out.some((l) => l === 'SKIP  1.0.0  GET /profile  "the signed-in user"  expected 200, got 426  retired by the release policy'), 'a retired version is not supported: skipped')
   t.ok(o.err.includes('FAIL  2.0.0  GET /users/me  "the signed-in user"  expected 200, got 200  the body is not JSON'))
+  t.ok(o.err.includes('FAIL  2.3.0  POST /bookmarks  "save to a folder"  expected 201, got 200  (the body): status 200 is not in the contract (it declares 201 and errors)'), o.err.join('\n'))
   t.ok(o.err.includes('FAIL  2.0.0  PATCH /users/me  "a name that is not text"  expected 400, got 200  the body is not JSON'), 'a status other than the example\'s')
 })
 
