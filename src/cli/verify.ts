@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -23,13 +24,16 @@ export async function verifyCommand (args: string[], io: Io): Promise<number> {
   const timeout = values.timeout === undefined ? 10_000 : Number(values.timeout)
   if (!Number.isInteger(timeout) || timeout < 1) throw new UsageError(`--timeout "${values.timeout}" is not a number of milliseconds`)
 
+  const snapshots = values.snapshots === undefined ? SNAPSHOTS : resolve(values.snapshots)
+  // A mistyped folder would pass for a bundle with nothing frozen yet.
+  if (!existsSync(snapshots)) throw new UsageError(`--snapshots: no folder ${snapshots}`)
   const { default: source } = await import('../../versions/index.js') as { default: BundleSource }
   const { default: examples } = await import('../../contracts/examples.js') as { default: ExampleSet }
   const report = await verifyDeployment({
     url: values.url,
     plans: buildPlans(await loadBundle(source)),
     examples,
-    snapshots: values.snapshots === undefined ? SNAPSHOTS : resolve(values.snapshots),
+    snapshots,
     versionHeader: values['version-header'] ?? io.env.EVERGATE_VERSION_HEADER ?? 'x-app-version',
     timeout,
     onCheck: (check) => (check.outcome === 'fail' ? io.err : io.out)(formatCheck(check))

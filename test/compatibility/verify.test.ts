@@ -115,4 +115,6 @@ t.test('bad usage', async (t) => {
   t.equal(await c.run('contracts', 'verify', '--url', 'http://127.0.0.1:1', '1.0.0'), 2)
   t.equal(await c.run('contracts', 'verify', '--url', 'http://127.0.0.1:1', '--timeout', 'soon'), 2)
   t.match(c.err.join('\n'), /--timeout "soon" is not a number of milliseconds/)
+  t.equal(await c.run('contracts', 'verify', '--url', 'http://127.0.0.1:1', '--snapshots', 'contract/snapshot'), 2)
+  t.match(c.err.join('\n'), /--snapshots: no folder .*contract\/snapshot/)
 })
