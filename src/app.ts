@@ -16,6 +16,7 @@ import versionResolution from './resolve/plugin.js'
 import releaseManagement from './release/plugin.js'
 import { createMetrics, type Metrics } from './metrics.js'
 import contractDocs from './docs/plugin.js'
+import { contractSampler } from './compatibility/sampling.js'
 
 export interface EvergateOptions extends Omit<GatewayConfig, 'port' | 'host' | 'logLevel' | 'admin'> {
   bundle: Bundle
@@ -59,7 +60,10 @@ async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions):
   await fastify.register(jsonBody)
   await fastify.register(validation)
   await fastify.register(contractDocs, { plans: opts.plans, versionHeader: opts.versionHeader, platformHeader: opts.platformHeader, platforms: opts.platforms, appStatus: opts.release !== null })
-  await fastify.register(versionedRoutes, { plans: opts.plans, vary, metrics: opts.metrics, trustsPeer: peerTrust(opts.trustProxy) })
+  const watchResponses = contractSampler({
+    rate: opts.contractSampleRate, plans: opts.plans, metrics: opts.metrics, log: fastify.log, maxBytes: opts.upstream.translateLimit
+  })
+  await fastify.register(versionedRoutes, { plans: opts.plans, vary, metrics: opts.metrics, trustsPeer: peerTrust(opts.trustProxy), watchResponses })
   await fastify.register(publicRoutes, { prefix: '/_evergate', bundle: opts.bundle, plans: opts.plans, released: opts.released })
 }
 

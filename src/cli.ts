@@ -33,6 +33,8 @@ const USAGE = `usage: evergate <command>
                                          apps were built against; F: text, json, markdown, junit
   contracts freeze [version...]          freeze every contract not frozen yet (a release), or those named
   contracts freeze --update <version...> record compatible (INFO-only) changes in a frozen copy
+  contracts verify --url URL [--timeout MS] [--version-header NAME]
+                                         replay every version's examples against a running gateway
   changelog [--from V] [--to V] [--json] the changelog as Markdown, newest first; with --from, what
                                          changes for an app moving from V (to head by default)
 

@@ -40,6 +40,11 @@ const EnvSchema = Type.Object({
   EVERGATE_TRUST_PROXY: Type.String({ default: '' }),
   /** The largest core response read whole to translate for an older client; past it, a 502. */
   EVERGATE_TRANSLATE_LIMIT: Type.Integer({ default: 10485760, minimum: 1 }),
+  /**
+   * The share of core answers (0 to 1) checked against head's contract, after the client has its
+   * answer: violations are counted in evergate_contract_violations_total. 0 (the default) checks none.
+   */
+  EVERGATE_CONTRACT_SAMPLE_RATE: Type.Number({ default: 0, minimum: 0, maximum: 1 }),
   EVERGATE_UPSTREAM_CONNECTIONS: Type.Integer({ default: 64, minimum: 1 }),
   EVERGATE_CONNECT_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 1 }),
   EVERGATE_HEADERS_TIMEOUT_MS: Type.Integer({ default: 15000, minimum: 1 }),
@@ -87,6 +92,8 @@ export interface GatewayConfig {
   /** Fastify's `trustProxy`: every peer, none, or the addresses and ranges listed. */
   trustProxy: boolean | string
   upstream: UpstreamOptions
+  /** The share of core answers checked against head's contract (EVERGATE_CONTRACT_SAMPLE_RATE). */
+  contractSampleRate: number
   release: ReleaseConfig | null
   admin: { port: number, host: string, token: string | null }
 }
@@ -213,6 +220,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
       keepAliveTimeout: e.EVERGATE_KEEP_ALIVE_MS,
       translateLimit: e.EVERGATE_TRANSLATE_LIMIT
     },
+    contractSampleRate: e.EVERGATE_CONTRACT_SAMPLE_RATE,
     release: e.EVERGATE_RELEASE_MANAGEMENT
       ? {
           database: {

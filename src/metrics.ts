@@ -58,6 +58,8 @@ export interface Metrics {
   readonly requests: RequestCounts
   readonly chainSeconds: Histogram<'contract' | 'direction'>
   readonly upstreamSeconds: Histogram<'upstream'>
+  /** Sampled core answers outside head's contract (EVERGATE_CONTRACT_SAMPLE_RATE). */
+  readonly contractViolations: Counter<'contract' | 'route' | 'status'>
 }
 
 export function createMetrics (): Metrics {
@@ -77,6 +79,12 @@ export function createMetrics (): Metrics {
       help: 'Time from forwarding a request to the core answering with headers',
       labelNames: ['upstream'] as const,
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry]
+    }),
+    contractViolations: new Counter({
+      name: 'evergate_contract_violations_total',
+      help: 'Sampled core answers that break head\'s contract, by head route and status',
+      labelNames: ['contract', 'route', 'status'] as const,
       registers: [registry]
     })
   }

@@ -6,6 +6,7 @@ import { checkOverrides, SEVERITIES, type Severity, type SeverityOverrides } fro
 import { checkSnapshots, describe, fails, freezeSnapshots, refreezeSnapshot, RefreezeRefused } from '../compatibility/snapshots.js'
 import type { BundleSource, Contract } from '../engine/index.js'
 import { UsageError, type Io } from './io.js'
+import { verifyCommand } from './verify.js'
 
 // `evergate contracts ...`: released contracts are frozen, and what each version is served today
 // is checked against what its apps were built against.
@@ -70,6 +71,7 @@ async function freeze (positionals: string[], update: boolean, dir: string, sour
 }
 
 export async function contracts (command: string | undefined, args: string[], io: Io, load: typeof loadContracts): Promise<number> {
+  if (command === 'verify') return await verifyCommand(args, io)
   const { values, positionals } = parseArgs({
     args,
     options: { snapshots: { type: 'string' }, format: { type: 'string' }, 'fail-on': { type: 'string' }, update: { type: 'boolean' } },

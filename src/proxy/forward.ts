@@ -167,12 +167,21 @@ function rawQuery (url: string): string {
   return q === -1 ? '' : url.slice(q)
 }
 
+/**
+ * Looks at the core's answers on a route (decided once, at boot; null: it looks at none). It is
+ * given each answer before the client is, and returns it, its body as it is or, streamed, a
+ * stream that passes the same bytes on.
+ */
+export type WatchResponses = (plan: RoutePlan & { target: RouteTarget }) => ((res: CoreResponse) => CoreResponse) | null
+
 export interface ForwardOptions {
   /** `Vary` value every versioned response carries. */
   vary: string
   metrics: Metrics
   /** Whether a peer is a trusted load balancer (EVERGATE_TRUST_PROXY), whose X-Forwarded-For is kept. */
   trustsPeer: (address: string) => boolean
+  /** The contract sampler, when EVERGATE_CONTRACT_SAMPLE_RATE is above 0. */
+  watchResponses?: WatchResponses | null
 }
 
 /**
@@ -186,8 +195,9 @@ const COLLECT_UP_TO = 64 * 1024
  * the response down. Everything that depends only on the route is decided here, once, at boot.
  */
 export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upstream: Upstream,
-  { vary, metrics, trustsPeer }: ForwardOptions) {
+  { vary, metrics, trustsPeer, watchResponses }: ForwardOptions) {
   const { target, request: steps, contract } = plan
+  const watch = watchResponses?.(plan) ?? null
   const { pool } = upstream
   const upstreamTimer = metrics.upstreamSeconds.labels(upstream.name)
   const requestChainTimer = metrics.chainSeconds.labels(contract, 'request')
@@ -299,6 +309,7 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
       throw upstreamFailure(err, upstream.name)
     }
     upstreamTimer.observe((res.headersAt - sent) / 1000)
+    if (watch !== null) res = watch(res)
 
     const chain = plan.responseChain(res.statusCode)
     // The status the client's version answers with: the core's, unless a change renumbered it.
