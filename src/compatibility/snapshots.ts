@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import semver from 'semver'
 import { contractSnapshot, type Contract } from '../engine/index.js'
+import type { FrozenContract } from './chain-properties.js'
 
 // A released contract is frozen as JSON. The frozen copy is what old builds were written
 // against: a contract module that drifts from it breaks them, so the drift is an error.
@@ -16,6 +17,16 @@ async function readSnapshot (dir: string, version: string): Promise<unknown> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw err
   }
+}
+
+/** The frozen contracts in `dir` of these versions, by version; a version not frozen is left out. */
+export async function readFrozen (dir: string, versions: readonly string[]): Promise<Map<string, FrozenContract>> {
+  const frozen = new Map<string, FrozenContract>()
+  for (const version of versions) {
+    const snapshot = await readSnapshot(dir, version)
+    if (snapshot !== undefined) frozen.set(version, snapshot as FrozenContract)
+  }
+  return frozen
 }
 
 export interface SnapshotReport {
