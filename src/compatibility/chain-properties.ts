@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import type { TSchema } from '@sinclair/typebox'
 import {
-  buildPlans, contractSnapshot, type Bundle, type CanonicalError, type Contract, type ContractPlan,
+  buildPlans, contractSnapshot, type Bundle, type CanonicalError, type ContractPlan,
   type RequestContext, type RouteKey, type RoutePlan, type VersionChange
 } from '../engine/index.js'
 import type { RouteChange } from '../engine/change.js'
@@ -114,7 +114,9 @@ export function checkChainProperties (bundle: Bundle, options: ChainPropertyOpti
   const plans = buildPlans(bundle)
   const schemas = new SchemaChecker()
   const head = bundle.head
-  const frozenOf = (version: string) => options.frozen?.get(version) ?? contractSnapshot(bundle.contracts.find((c) => c.version === version) as Contract) as FrozenContract
+  // Once per version: a schema is compiled once per object, so the same objects each time.
+  const frozen = new Map(bundle.contracts.map((c) => [c.version, options.frozen?.get(c.version) ?? contractSnapshot(c) as FrozenContract]))
+  const frozenOf = (version: string) => frozen.get(version) as FrozenContract
   const results: PropertyResult[] = []
   const gone = new Map<string, Set<RouteKey>>()
 
