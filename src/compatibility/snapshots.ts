@@ -33,6 +33,16 @@ async function writeSnapshot (dir: string, snapshot: Snapshot, flag: 'wx' | 'w')
   await writeFile(fileOf(dir, snapshot.version), `${JSON.stringify(snapshot, null, 2)}\n`, { flag })
 }
 
+/** The frozen contracts in `dir` of these versions, by version; a version not frozen is left out. */
+export async function readFrozen (dir: string, versions: readonly string[]): Promise<Map<string, FrozenContract>> {
+  const frozen = new Map<string, FrozenContract>()
+  for (const version of versions) {
+    const snapshot = await readSnapshot(dir, version)
+    if (snapshot !== undefined) frozen.set(version, snapshot)
+  }
+  return frozen
+}
+
 async function frozenVersions (dir: string): Promise<string[]> {
   try {
     return (await readdir(dir)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).filter((v) => semver.valid(v) !== null)

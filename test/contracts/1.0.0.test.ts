@@ -35,6 +35,37 @@ t.test('contract 1.0.0', async (t) => {
     t.equal(cleared.json.name, 'Grace Brewster Hopper', 'a PUT without name keeps the name')
   })
 
+  // Found by the chain properties: the 2.0.0 step split at the first space only, so a valid
+  // 1.0.0 name could make a last_name or first_name head refuses, and the app got a 400.
+  t.test('PUT /profile: a long name is split where both head parts fit (regression)', async (t) => {
+    const name = `Ada ${Array(16).fill('Lovelace').join(' ')}`
+    t.equal(name.length, 147)
+    const res = await as('/profile', { method: 'PUT', json: { name } })
+    t.equal(res.status, 200)
+    t.same(conforms(routes['PUT /profile'].responses[200], res.json), [])
+    t.equal(res.json.name, name, 'split at a space, the name comes back as it was sent')
+    const core = (await call(coreUrl, '/users/me')).json
+    t.ok(core.last_name.length <= 100 && core.first_name.length <= 100)
+  })
+
+  t.test('PUT /profile: one word longer than a head part is cut at 100 characters (regression)', async (t) => {
+    const res = await as('/profile', { method: 'PUT', json: { name: 'x'.repeat(150) } })
+    t.equal(res.status, 200)
+    t.match((await call(coreUrl, '/users/me')).json, { first_name: 'x'.repeat(100), last_name: 'x'.repeat(50) })
+    // Characters are code points, as validation counts them: 150 emoji are 300 UTF-16 units.
+    const emoji = await as('/profile', { method: 'PUT', json: { name: '😀'.repeat(150) } })
+    t.equal(emoji.status, 200)
+    t.match((await call(coreUrl, '/users/me')).json, { first_name: '😀'.repeat(100), last_name: '😀'.repeat(50) })
+  })
+
+  t.test('PUT /profile: a name of only whitespace is kept, not refused (regression)', async (t) => {
+    const res = await as('/profile', { method: 'PUT', json: { name: ' ' } })
+    t.equal(res.status, 200)
+    t.same(conforms(routes['PUT /profile'].responses[200], res.json), [])
+    t.equal(res.json.name, ' ')
+    t.match((await call(coreUrl, '/users/me')).json, { first_name: ' ', last_name: '' })
+  })
+
   t.test('a bad PUT /profile is a 400 in the flat 1.0.0 error shape', async (t) => {
     const res = await as('/profile', { method: 'PUT', json: { name: 42 } })
     t.equal(res.status, 400)

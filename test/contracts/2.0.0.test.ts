@@ -72,4 +72,8 @@ t.test('a core timestamp with an offset becomes its UTC day (the step, in proces
   t.same(step({ ...article, published_at: '2026-06-30T01:30:00+02:00' }, {}),
     { id: 'art_1', title: 'T', summary: 'S', kind: 'article', published: '2026-06-29', price: 2.5 })
   t.same(step({ ...article, published_at: '2026-06-30T23:30:00.000Z' }, {}).published, '2026-06-30', 'UTC is read as it is')
+  // Found by the chain properties: the format allows a leap second, which Date cannot read, so
+  // the step threw and 1.0.0 and 2.0.0 apps got a 500 for the article.
+  t.same(step({ ...article, published_at: '2016-12-31T18:59:60-05:00' }, {}).published, '2016-12-31', 'a leap second with an offset (regression)')
+  t.same(step({ ...article, published_at: '2017-01-01T00:59:60.5+01:00' }, {}).published, '2016-12-31', 'across midnight (regression)')
 })

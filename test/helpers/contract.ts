@@ -13,15 +13,4 @@ export function violations (schema: TSchema, value: unknown): string[] {
 }
 
 /** A copy of a schema that admits no property beyond those it names: what the contract promises. */
-export function closed (schema: TSchema): TSchema {
-  const copy = JSON.parse(JSON.stringify(schema))
-  const walk = (node: any): void => {
-    if (node === null || typeof node !== 'object') return
-    if (node.type === 'object' && node.properties !== undefined && node.additionalProperties === undefined) {
-      node.additionalProperties = false
-    }
-    for (const value of Object.values(node)) walk(value)
-  }
-  walk(copy)
-  return copy
-}
+export { closed } from '../../src/compatibility/validators.js'

@@ -10,10 +10,28 @@ function toProfile (user: UserT) {
   })
 }
 
-/** "Ada King Lovelace" -> first "Ada", last "King Lovelace". */
+// Head takes a first_name of 1 to 100 characters and a last_name of up to 100; a 1.0.0 name is
+// any text of 1 to 200. Characters are code points, as the contracts' validation counts them.
+const PART = 100
+const length = (text: string) => [...text].length
+
+/**
+ * A valid 1.0.0 name as a valid head first and last name. "Ada King Lovelace" -> "Ada" /
+ * "King Lovelace": split at the first whitespace that leaves both parts short enough. A word
+ * too long for that is cut at 100 characters. A name of only whitespace, which 1.0.0 accepts,
+ * stays the first name (head's cannot be empty).
+ */
 function splitName (name: string) {
-  const [first, ...rest] = name.trim().split(/\s+/)
-  return { first_name: first, last_name: rest.join(' ') }
+  const words = name.trim().split(/\s+/)
+  if (words[0] === '') return { first_name: [...name].slice(0, PART).join(''), last_name: '' }
+  for (let i = 1; i <= words.length; i++) {
+    const first = words.slice(0, i).join(' ')
+    const last = words.slice(i).join(' ')
+    if (length(first) > PART) break
+    if (length(last) <= PART) return { first_name: first, last_name: last }
+  }
+  const points = [...words.join(' ')]
+  return { first_name: points.slice(0, PART).join('').trimEnd(), last_name: points.slice(PART).join('').trim() }
 }
 
 /**

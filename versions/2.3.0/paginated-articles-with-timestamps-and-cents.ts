@@ -10,7 +10,9 @@ const UTC_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T[^+]*Z$/
 function utcDate (timestamp: string): string {
   // The core sends UTC ("...Z"): its date is the first ten characters, with no Date parse (which,
   // at 20 articles a page, was a quarter of this route's CPU). An offset timestamp takes the long way.
-  return UTC_TIMESTAMP.test(timestamp) ? timestamp.slice(0, 10) : new Date(timestamp).toISOString().slice(0, 10)
+  if (UTC_TIMESTAMP.test(timestamp)) return timestamp.slice(0, 10)
+  // Date cannot read a leap second (hh:mm:60, 23:59:60 in UTC): the second before is the same day.
+  return new Date(timestamp.replace(/(\d\d:\d\d):60/, '$1:59')).toISOString().slice(0, 10)
 }
 
 function toArticleV2_0 (article: Static<typeof ArticleV2>) {
