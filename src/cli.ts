@@ -29,6 +29,7 @@ const USAGE = `usage: evergate <command>
   migrate                                bring the database schema up to date
   contracts check                        compare every contract with its frozen snapshot
   contracts freeze [version...]          snapshot every contract not frozen yet (a release), or those named
+  contracts new <version>                start a new head: freeze the old one, keep it as a delta, scaffold the rest
 
 options for deprecate, retire, support:
   --dry-run          change nothing: show the app versions whose status would change, with their traffic

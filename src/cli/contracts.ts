@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { scaffoldHead } from '../compatibility/scaffold.js'
 import { checkSnapshots, faulty, freezeSnapshots, tampered, type SnapshotReport } from '../compatibility/snapshots.js'
 import type { BundleSource } from '../engine/index.js'
 import { UsageError, type Io } from './io.js'
@@ -43,6 +44,16 @@ export async function contracts (command: string | undefined, args: string[], io
       return 1
     }
     io.out(written.length === 0 ? 'every contract is already frozen' : `froze ${written.join(', ')}`)
+    return 0
+  }
+  if (command === 'new') {
+    if (positionals.length !== 1) throw new UsageError('contracts new takes one version: the new head\'s')
+    // The deployment folder is the one whose snapshots these are: <root>/contracts/snapshots.
+    const done = await scaffoldHead({ root: resolve(dir, '../..'), contracts: await load(), version: positionals[0] })
+    io.out(`head is now ${positionals[0]}; ${done.old} ${done.froze ? 'is frozen' : 'was frozen already'} and stays served`)
+    for (const file of done.files) io.out(`  wrote ${file}`)
+    io.out('next:')
+    done.next.forEach((step, i) => io.out(`  ${i + 1}. ${step}`))
     return 0
   }
   throw new UsageError(`unknown command: contracts ${command ?? ''}`.trim())
