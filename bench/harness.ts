@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chainScenarios, closedLoop, demoScenarios, fixedRate, preflight, type CpuPerRequest, type Measurement, type Scenario, type Stack, type Via } from './load.js'
+import { chainScenarios, closedLoop, demoScenarios, fixedRate, HEAD, preflight, type CpuPerRequest, type Measurement, type Scenario, type Stack, type Via } from './load.js'
 import { gatewayStore, storeKind, type StoreKind } from './database.js'
 import { ProcessGroup, type ServerProcess } from './processes.js'
 import { evaluateTargets, machineInfo, sourceInfo, type Machine, type Source, type TargetResult } from './report.js'
@@ -281,7 +281,7 @@ export async function runBench ({ quick = false, only, log = () => {} }: BenchOp
     const closedLoopResults = await interleave(run, all, closed)
 
     // The fixed rate is half of the head client's peak: without it (--only), no fixed-rate rounds.
-    const peak = closedLoopResults.find((r) => r.id === 'evergate 3.0.0 GET /articles')?.median.rps
+    const peak = closedLoopResults.find((r) => r.id === `evergate ${HEAD} GET /articles`)?.median.rps
     const rate = peak === undefined ? 0 : Math.max(1, Math.round(peak * settings.rateFraction))
     const fixed: Measure = (url, s) => fixedRate(url, s.request,
       { rate, prerollSeconds, seconds: settings.fixedSeconds, connections: settings.fixedConnections })

@@ -1,5 +1,6 @@
 import autocannon from 'autocannon'
 import { Pool, request as undiciRequest } from 'undici'
+import { head } from '../contracts/head.js'
 import type { SyntheticBundle } from './synthetic.js'
 
 /** A core with @fastify/http-proxy and evergate in front of it: the demo's, or the synthetic bundle's. */
@@ -57,7 +58,8 @@ export interface CpuPerRequest {
   load: number
 }
 
-const HEAD = '3.0.0'
+/** The demo's head: its clients are the ones the gateway only passes through. */
+export const HEAD = head.version
 const BOOKMARK = JSON.stringify({ article_id: 'art_001', folder: 'Reading' })
 const BOOKMARK_BEFORE_3 = JSON.stringify({ article_id: 'art_001' })
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { availableParallelism, cpus, totalmem } from 'node:os'
 import type { BenchResults, ScenarioResult } from './harness.js'
-import { BARE_SUFFIX, type Measurement } from './load.js'
+import { BARE_SUFFIX, HEAD, type Measurement } from './load.js'
 import type { MicroPoint } from './synthetic.js'
 
 export interface Machine {
@@ -89,7 +89,7 @@ export function evaluateTargets (results: Results): TargetResult[] {
   // The head client on every route measured for it: a read of a 3.5 KB page, and a small write.
   for (const group of ['GET /articles', 'POST /bookmarks']) {
     const peer = baselinesOf(closed, group).proxy
-    const client = byId(closed, `evergate 3.0.0 ${group}`)?.median
+    const client = byId(closed, `evergate ${HEAD} ${group}`)?.median
     if (client === undefined || peer === undefined) continue
     const r = ratio(client.rps, peer.rps)
     out.push(target(`head client throughput vs @fastify/http-proxy, ${group}`, '≥ 1.25×', x(r), r >= 1.25))
@@ -100,7 +100,7 @@ export function evaluateTargets (results: Results): TargetResult[] {
     out.push(target('1.0.0 client (full demo chain) throughput vs @fastify/http-proxy', '≥ 0.9×', x(r), r >= 0.9))
   }
 
-  for (const id of ['evergate 3.0.0 GET /articles', 'evergate 1.0.0 GET /articles']) {
+  for (const id of [`evergate ${HEAD} GET /articles`, 'evergate 1.0.0 GET /articles']) {
     const on = byId(closed, id)?.median
     const off = byId(closed, id + BARE_SUFFIX)?.median
     if (on === undefined || off === undefined) continue

@@ -33,6 +33,7 @@ const USAGE = `usage: evergate <command>
                                          apps were built against; F: text, json, markdown, junit
   contracts freeze [version...]          freeze every contract not frozen yet (a release), or those named
   contracts freeze --update <version...> record compatible (INFO-only) changes in a frozen copy
+  contracts new <version>                start a new head: freeze the old one, keep it as a delta, scaffold the rest
   contracts verify --url URL [--timeout MS] [--version-header NAME]
                                          replay every version's examples against a running gateway
   changelog [--from V] [--to V] [--json] the changelog as Markdown, newest first; with --from, what

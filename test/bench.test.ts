@@ -4,10 +4,11 @@ import t, { type Test } from 'tap'
 import { request } from 'undici'
 import { demoChains } from '../bench/demo-chains.js'
 import { QUICK, runBench, type ScenarioResult } from '../bench/harness.js'
-import { demoScenarios } from '../bench/load.js'
+import { demoScenarios, HEAD } from '../bench/load.js'
 import { GATEWAY_NODE_FLAGS, ProcessGroup } from '../bench/processes.js'
 import { runReleaseCost } from '../bench/release-cost.js'
 import { renderMarkdown } from '../bench/report.js'
+import { VERSIONS } from './helpers/gateway.js'
 
 // Keeps the benchmark harness working: one quick run, checked for shape only. Speed is never
 // asserted here; that is what `npm run bench` and its targets are for.
@@ -71,7 +72,11 @@ t.test('the microbenchmark times every chain length', async (t) => {
 
 t.test('the demo\'s chains in process: every contract version against head', async (t) => {
   const points = await demoChains(50)
-  t.same(points.map((p) => [p.contract, p.steps]), [['1.0.0', 3], ['2.0.0', 2], ['2.3.0', 1], ['3.0.0', 0]])
+  t.same(points.map((p) => p.contract), VERSIONS)
+  const steps = new Map(points.map((p) => [p.contract, p.steps]))
+  const at3 = steps.get('3.0.0') ?? NaN
+  t.same(['1.0.0', '2.0.0', '2.3.0', '3.0.0'].map((v) => (steps.get(v) ?? NaN) - at3), [3, 2, 1, 0], 'one step per version of the demo\'s history')
+  t.equal(points.at(-1)?.steps, 0, 'head runs none')
   for (const p of points) t.ok(Number.isFinite(p.usPerResponse) && p.usPerResponse > 0, `${p.contract}: µs per response`)
   t.equal(points.at(-1)?.vsHead, 1, 'head is the baseline')
 })
@@ -118,7 +123,7 @@ t.test('a server profiles itself on demand (npm run bench -- --profile)', async 
 
 t.test('release management on vs off: the gateway\'s CPU per request, per client (npm run bench -- --release-cost)', async (t) => {
   const cost = await runReleaseCost({ rounds: 1, seconds: 0.2, prerollSeconds: 0.1 })
-  t.same(cost.clients.map((c) => c.client), ['evergate 3.0.0 GET /articles', 'evergate 1.0.0 GET /articles'])
+  t.same(cost.clients.map((c) => c.client), [`evergate ${HEAD} GET /articles`, 'evergate 1.0.0 GET /articles'])
   for (const c of cost.clients) {
     t.equal(c.on.length, 1, `${c.client}: a figure per round, on`)
     t.equal(c.off.length, 1, `${c.client}: and off`)

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { scaffoldHead } from '../compatibility/scaffold.js'
 import { FORMATS, formatReport, type Format } from '../compatibility/report.js'
 import { checkOverrides, SEVERITIES, type Severity, type SeverityOverrides } from '../compatibility/rules.js'
 import { checkSnapshots, describe, fails, freezeSnapshots, refreezeSnapshot, RefreezeRefused } from '../compatibility/snapshots.js'
@@ -84,6 +85,16 @@ export async function contracts (command: string | undefined, args: string[], io
     checkOverrides(source.severities ?? {})
     if (command === 'check') return await check(positionals, values, dir, source, io)
     return await freeze(positionals, values.update === true, dir, source, io)
+  }
+  if (command === 'new') {
+    if (positionals.length !== 1) throw new UsageError('contracts new takes one version: the new head\'s')
+    // The deployment folder is the one whose snapshots these are: <root>/contracts/snapshots.
+    const done = await scaffoldHead({ root: resolve(dir, '../..'), contracts: (await load()).contracts, version: positionals[0] })
+    io.out(`head is now ${positionals[0]}; ${done.old} ${done.froze ? 'is frozen' : 'was frozen already'} and stays served`)
+    for (const file of done.files) io.out(`  wrote ${file}`)
+    io.out('next:')
+    done.next.forEach((step, i) => io.out(`  ${i + 1}. ${step}`))
+    return 0
   }
   throw new UsageError(`unknown command: contracts ${command ?? ''}`.trim())
 }

@@ -1,6 +1,7 @@
 import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
+import semver from 'semver'
 import { request as undiciRequest } from 'undici'
 import { buildAdmin } from '../../src/admin/app.js'
 import { buildApp } from '../../src/app.js'
@@ -9,6 +10,13 @@ import { loadConfig, type GatewayConfig } from '../../src/config.js'
 import type { BundleSource } from '../../src/engine/index.js'
 import bundle from '../../versions/index.js'
 import { buildCore } from '../../demo/core.js'
+
+/**
+ * The demo's contract versions, oldest first, and its head. A test that means "a head client" or
+ * "every contract" says so with these, not with today's numbers: a new head must not turn it red.
+ */
+export const VERSIONS = bundle.contracts.map((c) => c.version).sort(semver.compare)
+export const HEAD = VERSIONS[VERSIONS.length - 1]
 
 interface Teardown { teardown (fn: () => unknown): void }
 

@@ -3,7 +3,7 @@ import { connect } from 'node:net'
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import { call, rawHttp, startGateway } from '../helpers/gateway.js'
+import { call, HEAD, rawHttp, startGateway } from '../helpers/gateway.js'
 
 // Bodies the gateway does not read: small ones are sent whole, large or open-ended ones stream,
 // at the client's pace, and stop at the core when the client leaves.
@@ -31,7 +31,7 @@ t.test('a small body with a length is read whole before the client is answered',
   })
   const { url: gateway } = await startGateway(t, url)
   const started = Date.now()
-  const req = httpRequest(`${gateway}/articles`, { headers: { 'x-app-version': '3.0.0' } })
+  const req = httpRequest(`${gateway}/articles`, { headers: { 'x-app-version': HEAD } })
   req.end()
   const [res] = await once(req, 'response') as [IncomingMessage]
   t.ok(Date.now() - started >= 250, 'the headers came once the whole body had')
@@ -131,7 +131,7 @@ t.test('a client that leaves mid-body stops the core\'s body too', async (t) => 
     pump()
   })
   const { url: gateway } = await startGateway(t, url)
-  const req = httpRequest(`${gateway}/articles`, { headers: { 'x-app-version': '3.0.0' } })
+  const req = httpRequest(`${gateway}/articles`, { headers: { 'x-app-version': HEAD } })
   req.end()
   const [res] = await once(req, 'response') as [IncomingMessage]
   t.equal(res.statusCode, 200)
@@ -159,7 +159,7 @@ t.test('a slow client holds the core back instead of filling the gateway\'s memo
     pump()
   })
   const { url: gateway } = await startGateway(t, url)
-  const req = httpRequest(`${gateway}/articles`, { headers: { 'x-app-version': '3.0.0' } })
+  const req = httpRequest(`${gateway}/articles`, { headers: { 'x-app-version': HEAD } })
   req.end()
   const [res] = await once(req, 'response') as [IncomingMessage]
   res.pause()
@@ -184,7 +184,7 @@ t.test('a HEAD on a streamed body stops the core\'s body instead of draining it'
     res.on('close', () => { clearInterval(beat); closed() })
   })
   const { url: gateway } = await startGateway(t, url)
-  const req = httpRequest(`${gateway}/articles`, { method: 'HEAD', headers: { 'x-app-version': '3.0.0' } })
+  const req = httpRequest(`${gateway}/articles`, { method: 'HEAD', headers: { 'x-app-version': HEAD } })
   req.end()
   const [res] = await once(req, 'response') as [IncomingMessage]
   t.equal(res.statusCode, 200)
@@ -210,9 +210,9 @@ t.test('a client that leaves before its answer stops the core\'s work on it', as
   const { url: gateway } = await startGateway(t, url)
 
   const cases = [
-    { name: 'waiting for the headers, a body that passes through', version: '3.0.0', path: '/articles' },
+    { name: 'waiting for the headers, a body that passes through', version: HEAD, path: '/articles' },
     { name: 'waiting for the headers, a body to translate', version: '1.0.0', path: '/articles' },
-    { name: 'collecting a body', version: '3.0.0', path: '/articles?cursor=half' }
+    { name: 'collecting a body', version: HEAD, path: '/articles?cursor=half' }
   ]
   for (const { name, version, path } of cases) {
     const atCore = new Promise<void>((resolve) => { arrived.push(resolve) })
@@ -250,7 +250,7 @@ t.test('a client that leaves while its request waits for a core connection is ne
   const { url: gateway } = await startGateway(t, url, { env: { EVERGATE_UPSTREAM_CONNECTIONS: '1' } })
   const held = call(gateway, '/articles?cursor=held')
   await arrived
-  const req = httpRequest(`${gateway}/articles?cursor=gone`, { headers: { 'x-app-version': '3.0.0' } })
+  const req = httpRequest(`${gateway}/articles?cursor=gone`, { headers: { 'x-app-version': HEAD } })
   req.on('error', () => {})
   req.end()
   await new Promise((resolve) => setTimeout(resolve, 200))
@@ -273,7 +273,7 @@ t.test('the request timeout is about the request: a long answer to it is not cut
   })
   const { url: gateway } = await startGateway(t, url, { env: { EVERGATE_REQUEST_TIMEOUT_MS: '300' } })
   // A GET with a body, which nothing reads: the request is over once its bytes are in.
-  const reply = await rawHttp(gateway, 'GET /articles HTTP/1.1\r\nHost: x\r\nX-App-Version: 3.0.0\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}')
+  const reply = await rawHttp(gateway, `GET /articles HTTP/1.1\r\nHost: x\r\nX-App-Version: ${HEAD}\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}`)
   t.match(reply, /^HTTP\/1\.1 200 /)
   t.equal(reply.match(/data: \d/g)?.length, 6, 'all six events, over 900 ms')
   t.match(reply, /\r\n0\r\n\r\n$/, 'and the end of the chunked body')
@@ -290,7 +290,7 @@ t.test('bytes that are not HTTP behind a streaming answer do not end up inside i
   const received = await new Promise<string>((resolve, reject) => {
     let data = ''
     const socket = connect(Number(port), '127.0.0.1', () => {
-      socket.write('GET /articles HTTP/1.1\r\nHost: x\r\nX-App-Version: 3.0.0\r\n\r\n')
+      socket.write(`GET /articles HTTP/1.1\r\nHost: x\r\nX-App-Version: ${HEAD}\r\n\r\n`)
       setTimeout(() => socket.write('xxxxxxxxxx\r\n\r\n'), 150)
     })
     socket.on('data', (chunk) => { data += String(chunk) })

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import { call, startReleaseDemo } from '../helpers/gateway.js'
+import { call, HEAD, startReleaseDemo, VERSIONS } from '../helpers/gateway.js'
 import { pgSchema } from '../helpers/database.js'
 import { clearOfMidnight } from '../helpers/clock.js'
 
@@ -63,14 +63,14 @@ t.test('deprecate and retire through the admin API', async (t) => {
     t.equal(retired.status, 200)
     t.match(retired.json, {
       app_version: '1.2.0', platform: 'ios', contract_version: '1.0.0', status: 'retired',
-      minimum_version: '1.5.0', latest_version: '3.0.0', upgrade_url: 'https://pulse.example/update'
+      minimum_version: '1.5.0', latest_version: HEAD, upgrade_url: 'https://pulse.example/update'
     })
     t.equal(retired.headers['cache-control'], 'no-store', 'no cache keeps an answer about one build')
     t.equal(retired.headers.vary, 'x-app-version, user-agent, x-app-platform')
     const deprecated = await call(url, '/_evergate/app-status', { version: '1.6.0' })
     t.match(deprecated.json, { status: 'deprecated', sunset_date: `${sunset}T00:00:00.000Z`, message: 'Pulse 1.x stops working soon' })
-    const current = await call(url, '/_evergate/app-status', { version: '3.2.0' })
-    t.match(current.json, { status: 'supported', contract_version: '3.0.0', deprecation_date: null, message: null })
+    const current = await call(url, '/_evergate/app-status', { version: HEAD })
+    t.match(current.json, { status: 'supported', contract_version: HEAD, deprecation_date: null, message: null })
     const tooOld = await call(url, '/_evergate/app-status', { version: '0.9.0' })
     t.match(tooOld.json, { status: 'retired', contract_version: null, message: /no longer supported/ })
     const junk = await call(url, '/_evergate/app-status', { version: 'junk' })
@@ -171,7 +171,7 @@ t.test('deprecate and retire through the admin API', async (t) => {
     t.match(metrics.text, /^evergate_usage_pending \d+$/m)
     t.match(metrics.text, /^evergate_usage_dropped_total 0$/m)
     const versions = await asAdmin('/versions')
-    t.match(versions.json, { contracts: ['1.0.0', '2.0.0', '2.3.0', '3.0.0'], minimum_version: '1.5.0', database: { status: 'ok' } })
+    t.match(versions.json, { contracts: VERSIONS, minimum_version: '1.5.0', database: { status: 'ok' } })
     t.match(versions.json.versions.find((v: { app_version: string }) => v.app_version === '1.2.0'), { platform: 'ios', status: 'retired' })
   })
 
@@ -312,12 +312,12 @@ t.test('made-up app versions past the day\'s limit are counted as "other", not a
   await clearOfMidnight()
   const { url, asAdmin } = await startReleaseDemo(t, { ...await pgSchema(t), EVERGATE_USAGE_MAX_NEW_VERSIONS: '2' })
   await asAdmin('/releases', { method: 'POST', json: { version: '3.4.0', platform: 'ios' } })
-  for (const version of ['3.0.0', '3.1.0', '3.999999.1', '3.999999.2', '3.999999.3', '3.4.0']) {
+  for (const version of [HEAD, '3.2.1', '3.999999.1', '3.999999.2', '3.999999.3', '3.4.0']) {
     t.equal((await call(url, '/users/me', { version, headers: { 'x-app-platform': 'ios' } })).status, 200, `${version} is served all the same`)
   }
   const { json } = await asAdmin('/usage?days=1')
   t.same(json.versions.map((v: { app_version: string, requests: number }) => `${v.app_version} ${v.requests}`).sort(),
-    ['3.0.0 1', '3.1.0 1', '3.4.0 1', '3.999999.1 1', 'other 2'], 'a contract and an announced release are known: not in the limit')
+    [`${HEAD} 1`, '3.2.1 1', '3.4.0 1', '3.999999.1 1', 'other 2'].sort(), 'a contract and an announced release are known: not in the limit')
   t.match((await asAdmin('/metrics')).text, /^evergate_usage_other_versions_total 2$/m)
   t.notOk((await asAdmin('/versions')).json.versions.some((v: { app_version: string }) => v.app_version === 'other'), 'not a version')
 })
