@@ -14,6 +14,8 @@ const token = process.env.EVERGATE_ADMIN_TOKEN ?? 'demo-admin-token'
 const storeUrls = 'ios=https://apps.apple.com/app/pulse/id0000000000,android=https://play.google.com/store/apps/details?id=example.pulse'
 const config = loadConfig({
   EVERGATE_STORE_URLS: storeUrls,
+  // Pulse builds send `Pulse/3.2.1 (...)`: the version, when X-App-Version is missing.
+  EVERGATE_USER_AGENT_APPS: 'Pulse',
   ...process.env,
   CORE_URL: `http://127.0.0.1:${corePort}`,
   EVERGATE_ADMIN_TOKEN: token
