@@ -1,5 +1,6 @@
 import t from 'tap'
 import { run, type Io } from '../../src/cli.js'
+import { banner } from '../../demo/banner.js'
 import { ADMIN_TOKEN, call, startCore, startReleaseDemo } from '../helpers/gateway.js'
 import { pgSchema } from '../helpers/database.js'
 
@@ -78,7 +79,7 @@ t.test('the release manager\'s commands, on two instances', async (t) => {
   t.equal(await rm.run('versions', 'release', '3.4.0', '--platform', 'iOS'), 0, rm.err.join('\n'))
   t.match(rm.out.pop(), /^release \d+: 3\.4\.0 on ios, out now$/)
   t.equal(await rm.run('versions', 'release', '3.5.0', '--date', '2099-01-01'), 0, rm.err.join('\n'))
-  t.equal(rm.out.pop(), 'release 2: 3.5.0 on every platform, out from 2099-01-01T00:00:00.000Z')
+  t.equal(rm.out.pop(), 'release 2: 3.5.0 on every platform, out from 2099-01-01 00:00 UTC')
   await new Promise((resolve) => setTimeout(resolve, 1000))
   const ios = await call(b.url, '/_evergate/app-status', { version: '3.0.0', headers: { 'x-app-platform': 'ios' } })
   t.match(ios.json, { latest_version: '3.4.0', update_available: true }, 'the latest on every instance within a second')
@@ -89,7 +90,7 @@ t.test('the release manager\'s commands, on two instances', async (t) => {
   t.match(list[1], /^id\s+range\s+platform\s+status\s+deprecation_date\s+sunset_date\s+message\s+updated_by$/)
   t.ok(list.some((l) => /^\d+\s+<1\.5\.0\s+-\s+retired\s+-\s+-\s+Please update Pulse/.test(l)))
   t.ok(list.some((l) => /^1\.2\.0\s+unknown\s+retired/.test(l)), list.join('\n'))
-  t.ok(list.some((l) => /^1\s+3\.4\.0\s+ios\s+\S+Z\s+\S+\s+-\s+-$/.test(l)), 'the releases announced')
+  t.ok(list.some((l) => /^1\s+3\.4\.0\s+ios\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\s+\S+\s+-\s+-$/.test(l)), 'the releases announced, times as times')
   t.ok(list.includes('Latest version per platform: ios 3.4.0 (announced), android 3.0.0 (contract), web 3.0.0 (contract), unknown 3.0.0 (contract)'), list.join('\n'))
 
   t.equal(await rm.run('versions', 'withdraw', '3.4.0', '--platform', 'ios'), 0, rm.err.join('\n'))
@@ -111,7 +112,7 @@ t.test('the release manager\'s commands, on two instances', async (t) => {
   t.equal(await rm.run('versions', 'audit', '--limit', '4'), 0, rm.err.join('\n'))
   const audit = rm.out.splice(0)
   t.match(audit[0], /^at\s+actor\s+action\s+what$/)
-  t.match(audit[1], /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\s+\S+@\S+\s+delete\s+rule #3: supported 1\.4\.x on android$/)
+  t.match(audit[1], /^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\s+\S+@\S+\s+delete\s+rule #3: supported 1\.4\.x on android$/)
   t.match(audit[2], /\swithdraw\s+release #1: 3\.4\.0 on ios$/)
   t.match(audit[4], /\screate\s+release #1: 3\.4\.0 on ios$/)
   t.equal(audit.length, 5)
@@ -154,6 +155,7 @@ t.test('clear errors and exit codes scripts can trust', async (t) => {
     const c = cli(env)
     t.equal(await c.run(...argv), code, argv.join(' '))
     t.match(c.err[0], message, argv.join(' '))
+    t.equal(c.err.length, code === 2 ? 2 : 1, `${argv.join(' ')}: one line${code === 2 ? ', and where the help is' : ''}`)
   }
 })
 
@@ -161,11 +163,86 @@ t.test('migrate runs the migrations straight on the database', async (t) => {
   const env = await pgSchema(t)
   const first = cli(env)
   t.equal(await first.run('migrate'), 0, first.err.join('\n'))
-  t.equal(first.out[0], 'migrated the postgres database: 001_release_policy, 002_usage, 003_releases')
+  t.same(first.out, ['migrated the postgres database: 001_release_policy, 002_usage, 003_releases'])
+  const { host, pathname } = new URL(env.DATABASE_URL)
+  t.same(first.err, [`connecting to PostgreSQL at ${host}${pathname}, schema ${env.DATABASE_SCHEMA} ...`, 'migrating (after any other instance migrating it) ...'],
+    'what it does, as it goes, on stderr')
   const again = cli(env)
   t.equal(await again.run('migrate'), 0)
   t.equal(again.out[0], 'the postgres database is up to date')
   const embedded = cli({ EVERGATE_DATA_DIR: t.testdir({}) })
   t.equal(await embedded.run('migrate'), 0, embedded.err.join('\n'))
   t.equal(embedded.out[0], 'migrated the embedded database: 001_release_policy, 002_usage, 003_releases')
+  t.match(embedded.err, [/^starting the embedded database in \S+ \.\.\.$/, 'migrating ...'])
+})
+
+t.test('a rule that un-retires versions, or a sunset already past, is done only with --yes', async (t) => {
+  const gw = await startReleaseDemo(t, await pgSchema(t))
+  const rm = cli({ EVERGATE_ADMIN_URL: gw.adminUrl, EVERGATE_ADMIN_TOKEN: ADMIN_TOKEN })
+  t.equal(await rm.run('versions', 'retire', '<1.5.0'), 0, rm.err.join('\n'))
+  t.same(rm.err, [], 'a retire un-retires nothing: no warning')
+  for (const version of ['1.0.0', '1.4.3', '1.4.3', '2.1.0']) t.equal((await call(gw.url, '/profile', { version })).status, version < '1.5' ? 426 : 404)
+  rm.out.splice(0)
+
+  // Issue 17: this turned the retired 1.0.0-1.4.3 back into deprecated ones, and said nothing.
+  t.equal(await rm.run('versions', 'deprecate', '<2.4.0'), 1)
+  t.same(rm.out, [])
+  t.match(rm.err[0], /^warning: deprecated <2\.4\.0 would un-retire 2 app version\(s\), \d+\.\d% of recent requests: 1\.4\.3 \(unknown\), 1\.0\.0 \(unknown\)$/)
+  t.match(rm.err[1], /^nothing was changed: run it again with --yes/)
+  t.equal((await gw.asAdmin('/rules')).json.rules.length, 1, 'no rule was made')
+  rm.err.splice(0)
+  t.equal(await rm.run('versions', 'deprecate', '<2.4.0', '--dry-run'), 0)
+  t.match(rm.err, [/^warning: deprecated <2\.4\.0 would un-retire 2 app version/], 'the dry run says it too')
+  t.ok(rm.out.some((l) => /^1\.0\.0\s+unknown\s+\d+\s+\S+\s+retired\s+deprecated$/.test(l)))
+  rm.err.splice(0)
+  t.equal(await rm.run('versions', 'deprecate', '<2.4.0', '--yes'), 0, 'meant: done')
+  t.match(rm.err, [/^warning: deprecated <2\.4\.0 would un-retire/])
+  t.match(rm.out.pop(), /^rule 2: <2\.4\.0 every platform -> deprecated$/)
+  t.equal((await call(gw.url, '/profile', { version: '1.0.0' })).status, 200)
+
+  rm.err.splice(0)
+  t.equal(await rm.run('versions', 'deprecate', '>=2.4.0 <2.5.0', '--sunset', '2020-01-31'), 1)
+  t.same(rm.err.slice(0, 1), ['warning: --sunset 2020-01-31 is in the past: the versions it deprecates are retired at once'])
+  t.equal(await rm.run('versions', 'deprecate', '>=2.4.0 <2.5.0', '--sunset', '2020-01-31', '--yes'), 0)
+})
+
+t.test('--json prints what the admin API answered, for scripts', async (t) => {
+  const gw = await startReleaseDemo(t, await pgSchema(t))
+  await call(gw.url, '/profile', { version: '1.2.0' })
+  const rm = cli({ EVERGATE_ADMIN_URL: gw.adminUrl, EVERGATE_ADMIN_TOKEN: ADMIN_TOKEN })
+  const json = async (...argv: string[]) => {
+    rm.out.splice(0)
+    t.equal(await rm.run(...argv, '--json'), 0, `${argv.join(' ')}: ${rm.err.join('\n')}`)
+    return JSON.parse(rm.out.join('\n'))
+  }
+  t.match(await json('versions', 'retire', '<1.5.0', '--dry-run'), { days: 30, changes: [{ app_version: '1.2.0', from: 'supported', to: 'retired' }] })
+  t.match(await json('versions', 'deprecate', '<2.0.0', '--sunset', '2099-01-31'), { id: 1, range: '<2.0.0', status: 'deprecated', sunset_date: /^2099-01-31T00:00:00/ })
+  t.match(await json('versions', 'release', '3.4.0', '--platform', 'ios'), { id: 1, version: '3.4.0', platform: 'ios' })
+  t.match(await json('versions', 'withdraw', '3.4.0', '--platform', 'ios'), { id: 1, withdrawn_at: String })
+  t.match(await json('versions', 'list'), { rules: [{ id: 1 }], releases: [{ id: 1 }], versions: Array, contracts: ['1.0.0', '2.0.0', '2.3.0', '3.0.0'] })
+  t.match(await json('versions', 'usage', '--days', '1'), { days: 1, versions: [{ app_version: '1.2.0', requests: 1 }] })
+  t.match(await json('versions', 'routes'), { routes: [{ contract_version: '1.0.0', route: 'GET /profile' }] })
+  t.match(await json('versions', 'trend', '<2.0.0', '--days', '1'), { trend: [{ requests: 1 }] })
+  t.match(await json('versions', 'audit'), { audit: [{ action: 'withdraw' }, { action: 'create' }, { action: 'create' }] })
+  t.match(await json('versions', 'delete-rule', '1'), { id: 1, range: '<2.0.0' })
+})
+
+t.test('the hints npm start prints work on whatever port the admin API is on', async (t) => {
+  const gw = await startReleaseDemo(t, await pgSchema(t))
+  t.not(new URL(gw.adminUrl).port, '8081')
+  const text = banner({ coreUrl: gw.coreUrl, address: gw.url, adminAddress: gw.adminUrl, token: ADMIN_TOKEN, database: 'PostgreSQL' })
+  const lines = text.split('\n').map((l) => l.trim())
+  const exported = lines.find((l) => l.startsWith('export '))
+  t.ok(exported)
+  const env = Object.fromEntries(exported!.slice('export '.length).split(' ').map((pair) => pair.split('=')))
+  t.same(env, { EVERGATE_ADMIN_URL: gw.adminUrl, EVERGATE_ADMIN_TOKEN: ADMIN_TOKEN })
+  const commands = lines.filter((l) => l.startsWith('npx evergate '))
+  t.ok(commands.length >= 3)
+  for (const command of commands) {
+    const argv = [...command.slice('npx evergate '.length).matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2])
+    const c = cli(env)
+    t.equal(await c.run(...argv), 0, `${command}: ${c.err.join('\n')}`)
+    t.same(c.err, [], `${command}: no warning`)
+  }
+  t.match(banner({ coreUrl: 'x', address: 'y', adminAddress: null, token: 't', database: 'z' }), /The admin API is off/)
 })
