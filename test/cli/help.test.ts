@@ -1,13 +1,6 @@
 import t from 'tap'
-import { run, type Io } from '../../src/cli.js'
 import { COMMANDS } from '../../src/cli/help.js'
-
-function cli (env: Record<string, string> = {}) {
-  const out: string[] = []
-  const err: string[] = []
-  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l), env }
-  return { out, err, run: async (...argv: string[]) => await run(argv, io) }
-}
+import { cli } from '../helpers/cli.js'
 
 t.test('evergate --help lists every command, on stdout, and exits 0', async (t) => {
   for (const argv of [['--help'], ['-h'], ['help']]) {

@@ -1,6 +1,5 @@
 import t from 'tap'
 import { run, type Io } from '../../src/cli.js'
-import { banner } from '../../demo/banner.js'
 import { ADMIN_TOKEN, call, startCore, startReleaseDemo } from '../helpers/gateway.js'
 import { pgSchema } from '../helpers/database.js'
 
@@ -174,75 +173,4 @@ t.test('migrate runs the migrations straight on the database', async (t) => {
   t.equal(await embedded.run('migrate'), 0, embedded.err.join('\n'))
   t.equal(embedded.out[0], 'migrated the embedded database: 001_release_policy, 002_usage, 003_releases')
   t.match(embedded.err, [/^starting the embedded database in \S+ \.\.\.$/, 'migrating ...'])
-})
-
-t.test('a rule that un-retires versions, or a sunset already past, is done only with --yes', async (t) => {
-  const gw = await startReleaseDemo(t, await pgSchema(t))
-  const rm = cli({ EVERGATE_ADMIN_URL: gw.adminUrl, EVERGATE_ADMIN_TOKEN: ADMIN_TOKEN })
-  t.equal(await rm.run('versions', 'retire', '<1.5.0'), 0, rm.err.join('\n'))
-  t.same(rm.err, [], 'a retire un-retires nothing: no warning')
-  for (const version of ['1.0.0', '1.4.3', '1.4.3', '2.1.0']) t.equal((await call(gw.url, '/profile', { version })).status, version < '1.5' ? 426 : 404)
-  rm.out.splice(0)
-
-  // Issue 17: this turned the retired 1.0.0-1.4.3 back into deprecated ones, and said nothing.
-  t.equal(await rm.run('versions', 'deprecate', '<2.4.0'), 1)
-  t.same(rm.out, [])
-  t.match(rm.err[0], /^warning: deprecated <2\.4\.0 would un-retire 2 app version\(s\), \d+\.\d% of recent requests: 1\.4\.3 \(unknown\), 1\.0\.0 \(unknown\)$/)
-  t.match(rm.err[1], /^nothing was changed: run it again with --yes/)
-  t.equal((await gw.asAdmin('/rules')).json.rules.length, 1, 'no rule was made')
-  rm.err.splice(0)
-  t.equal(await rm.run('versions', 'deprecate', '<2.4.0', '--dry-run'), 0)
-  t.match(rm.err, [/^warning: deprecated <2\.4\.0 would un-retire 2 app version/], 'the dry run says it too')
-  t.ok(rm.out.some((l) => /^1\.0\.0\s+unknown\s+\d+\s+\S+\s+retired\s+deprecated$/.test(l)))
-  rm.err.splice(0)
-  t.equal(await rm.run('versions', 'deprecate', '<2.4.0', '--yes'), 0, 'meant: done')
-  t.match(rm.err, [/^warning: deprecated <2\.4\.0 would un-retire/])
-  t.match(rm.out.pop(), /^rule 2: <2\.4\.0 every platform -> deprecated$/)
-  t.equal((await call(gw.url, '/profile', { version: '1.0.0' })).status, 200)
-
-  rm.err.splice(0)
-  t.equal(await rm.run('versions', 'deprecate', '>=2.4.0 <2.5.0', '--sunset', '2020-01-31'), 1)
-  t.same(rm.err.slice(0, 1), ['warning: --sunset 2020-01-31 is in the past: the versions it deprecates are retired at once'])
-  t.equal(await rm.run('versions', 'deprecate', '>=2.4.0 <2.5.0', '--sunset', '2020-01-31', '--yes'), 0)
-})
-
-t.test('--json prints what the admin API answered, for scripts', async (t) => {
-  const gw = await startReleaseDemo(t, await pgSchema(t))
-  await call(gw.url, '/profile', { version: '1.2.0' })
-  const rm = cli({ EVERGATE_ADMIN_URL: gw.adminUrl, EVERGATE_ADMIN_TOKEN: ADMIN_TOKEN })
-  const json = async (...argv: string[]) => {
-    rm.out.splice(0)
-    t.equal(await rm.run(...argv, '--json'), 0, `${argv.join(' ')}: ${rm.err.join('\n')}`)
-    return JSON.parse(rm.out.join('\n'))
-  }
-  t.match(await json('versions', 'retire', '<1.5.0', '--dry-run'), { days: 30, changes: [{ app_version: '1.2.0', from: 'supported', to: 'retired' }] })
-  t.match(await json('versions', 'deprecate', '<2.0.0', '--sunset', '2099-01-31'), { id: 1, range: '<2.0.0', status: 'deprecated', sunset_date: /^2099-01-31T00:00:00/ })
-  t.match(await json('versions', 'release', '3.4.0', '--platform', 'ios'), { id: 1, version: '3.4.0', platform: 'ios' })
-  t.match(await json('versions', 'withdraw', '3.4.0', '--platform', 'ios'), { id: 1, withdrawn_at: String })
-  t.match(await json('versions', 'list'), { rules: [{ id: 1 }], releases: [{ id: 1 }], versions: Array, contracts: ['1.0.0', '2.0.0', '2.3.0', '3.0.0'] })
-  t.match(await json('versions', 'usage', '--days', '1'), { days: 1, versions: [{ app_version: '1.2.0', requests: 1 }] })
-  t.match(await json('versions', 'routes'), { routes: [{ contract_version: '1.0.0', route: 'GET /profile' }] })
-  t.match(await json('versions', 'trend', '<2.0.0', '--days', '1'), { trend: [{ requests: 1 }] })
-  t.match(await json('versions', 'audit'), { audit: [{ action: 'withdraw' }, { action: 'create' }, { action: 'create' }] })
-  t.match(await json('versions', 'delete-rule', '1'), { id: 1, range: '<2.0.0' })
-})
-
-t.test('the hints npm start prints work on whatever port the admin API is on', async (t) => {
-  const gw = await startReleaseDemo(t, await pgSchema(t))
-  t.not(new URL(gw.adminUrl).port, '8081')
-  const text = banner({ coreUrl: gw.coreUrl, address: gw.url, adminAddress: gw.adminUrl, token: ADMIN_TOKEN, database: 'PostgreSQL' })
-  const lines = text.split('\n').map((l) => l.trim())
-  const exported = lines.find((l) => l.startsWith('export '))
-  t.ok(exported)
-  const env = Object.fromEntries(exported!.slice('export '.length).split(' ').map((pair) => pair.split('=')))
-  t.same(env, { EVERGATE_ADMIN_URL: gw.adminUrl, EVERGATE_ADMIN_TOKEN: ADMIN_TOKEN })
-  const commands = lines.filter((l) => l.startsWith('npx evergate '))
-  t.ok(commands.length >= 3)
-  for (const command of commands) {
-    const argv = [...command.slice('npx evergate '.length).matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2])
-    const c = cli(env)
-    t.equal(await c.run(...argv), 0, `${command}: ${c.err.join('\n')}`)
-    t.same(c.err, [], `${command}: no warning`)
-  }
-  t.match(banner({ coreUrl: 'x', address: 'y', adminAddress: null, token: 't', database: 'z' }), /The admin API is off/)
 })
