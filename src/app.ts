@@ -35,7 +35,7 @@ async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions):
   // rules, which can be per platform, the platform.
   const vary = [
     opts.versionHeader,
-    ...(opts.userAgentFallback ? ['user-agent'] : []),
+    ...(opts.userAgentApps.length > 0 ? ['user-agent'] : []),
     ...(opts.release !== null ? [opts.platformHeader] : [])
   ].join(', ')
   const contractVersions = opts.plans.contracts.map((c) => c.version)
@@ -48,7 +48,7 @@ async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions):
     // The release policy's, once it is registered below.
     minimumVersion: (platform) => fastify.hasDecorator('release') ? fastify.release.store.policy.minimumVersion(platform) : null,
     missingVersion: opts.missingVersion,
-    userAgentFallback: opts.userAgentFallback
+    userAgentApps: opts.userAgentApps
   })
   // Before any route, which keeps the error handler in place when it is registered: app-status
   // is the release plugin's.

@@ -24,7 +24,13 @@ const EnvSchema = Type.Object({
   EVERGATE_STORE_URLS: Type.String({ default: '' }),
   /** With no version header: `head`, `reject`, or a contract version to serve. */
   EVERGATE_MISSING_VERSION: Type.String({ default: 'head' }),
-  EVERGATE_USER_AGENT_FALLBACK: Type.Boolean({ default: true }),
+  /**
+   * The product names of your apps in User-Agent (`Pulse`, as in `Pulse/3.2.1 (iPhone; iOS 17.0)`):
+   * with no version header, the version is read from those tokens only; none named: no fallback.
+   */
+  EVERGATE_USER_AGENT_APPS: Type.String({ default: '' }),
+  /** `false` turns the User-Agent fallback off while keeping the names; it reads nothing without them. */
+  EVERGATE_USER_AGENT_FALLBACK: Type.Optional(Type.Boolean()),
   EVERGATE_BODY_LIMIT: Type.Integer({ default: 1048576, minimum: 1 }),
   /**
    * On SIGTERM, how long to go on accepting and serving, /ready saying 503, before closing: the
@@ -85,7 +91,8 @@ export interface GatewayConfig {
   /** Per platform, where its users update (EVERGATE_STORE_URLS). */
   storeUrls: Record<string, string>
   missingVersion: string
-  userAgentFallback: boolean
+  /** The apps whose User-Agent names the version when the header is absent; empty: no fallback. */
+  userAgentApps: string[]
   bodyLimit: number
   requestTimeout: number
   drainDelay: number
@@ -192,6 +199,21 @@ export function storeUrlOf (storeUrls: Readonly<Record<string, string>>, platfor
   return platform !== null && Object.hasOwn(storeUrls, platform) ? storeUrls[platform] : null
 }
 
+/**
+ * EVERGATE_USER_AGENT_APPS, unless EVERGATE_USER_AGENT_FALLBACK is false. Set to true, the fallback
+ * once read any product token (`okhttp/4.12.0` as app 4.12.0): true with no names would now read
+ * nothing, silently, so it stops the start with what to set instead.
+ */
+function userAgentApps (e: Env): string[] {
+  const apps = e.EVERGATE_USER_AGENT_APPS.split(',').map((a) => a.trim()).filter((a) => a !== '')
+  const bad = apps.find((a) => !/^[A-Za-z0-9][\w.!#$%&'*+^`|~-]{0,63}$/.test(a))
+  if (bad !== undefined) throw new Error(`EVERGATE_USER_AGENT_APPS: "${bad}" is not a User-Agent product name (Pulse, as in Pulse/3.2.1)`)
+  if (e.EVERGATE_USER_AGENT_FALLBACK === true && apps.length === 0) {
+    throw new Error('EVERGATE_USER_AGENT_FALLBACK: the fallback reads only your apps\' names: set EVERGATE_USER_AGENT_APPS (e.g. Pulse)')
+  }
+  return e.EVERGATE_USER_AGENT_FALLBACK === false ? [] : apps
+}
+
 export function loadConfig (env: Record<string, string | undefined> = process.env): GatewayConfig {
   const e = envSchema<Env>({ schema: EnvSchema, data: env as Record<string, unknown>, dotenv: false, env: false })
   const platforms = e.EVERGATE_PLATFORMS.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p !== '')
@@ -206,7 +228,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     platforms,
     storeUrls: parseStoreUrls(e.EVERGATE_STORE_URLS, platforms),
     missingVersion: e.EVERGATE_MISSING_VERSION,
-    userAgentFallback: e.EVERGATE_USER_AGENT_FALLBACK,
+    userAgentApps: userAgentApps(e),
     bodyLimit: e.EVERGATE_BODY_LIMIT,
     requestTimeout: e.EVERGATE_REQUEST_TIMEOUT_MS,
     drainDelay: e.EVERGATE_DRAIN_DELAY_MS,

@@ -6,10 +6,19 @@ t.test('defaults', async (t) => {
   t.equal(config.port, 8080)
   t.equal(config.versionHeader, 'x-app-version')
   t.equal(config.missingVersion, 'head')
-  t.equal(config.userAgentFallback, true)
+  t.same(config.userAgentApps, [], 'no app names: no User-Agent fallback')
   t.same(config.upstream.origins, { core: 'http://127.0.0.1:8090' })
   t.equal(config.release?.usageRetentionDays, 400)
   t.equal(config.trustProxy, false, 'no load balancer is trusted until named')
+})
+
+t.test('the User-Agent fallback reads the apps named', async (t) => {
+  t.same(loadConfig({ EVERGATE_USER_AGENT_APPS: ' Pulse, Pulse-Android ,' }).userAgentApps, ['Pulse', 'Pulse-Android'])
+  t.same(loadConfig({ EVERGATE_USER_AGENT_APPS: 'Pulse', EVERGATE_USER_AGENT_FALLBACK: 'false' }).userAgentApps, [], 'off, names kept')
+  t.same(loadConfig({ EVERGATE_USER_AGENT_APPS: 'Pulse', EVERGATE_USER_AGENT_FALLBACK: 'true' }).userAgentApps, ['Pulse'])
+  t.throws(() => loadConfig({ EVERGATE_USER_AGENT_FALLBACK: 'true' }), /set EVERGATE_USER_AGENT_APPS/,
+    'true once read any product token: with no names it says what to set, not nothing')
+  t.throws(() => loadConfig({ EVERGATE_USER_AGENT_APPS: 'Pulse/3' }), /"Pulse\/3" is not a User-Agent product name/)
 })
 
 t.test('the load balancers to trust', async (t) => {

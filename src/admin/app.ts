@@ -69,16 +69,17 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
   const admin = Fastify({ logger })
   // The gateway's validators: bodies as sent (no null -> "" coercion), parameters coerced.
   await admin.register(validation)
-  const bearer = Buffer.from(`Bearer ${token}`)
   const password = Buffer.from(token)
   const { repository, store, usage } = release
   const page = adminPage()
 
   /** The browser's user name when the request carries the token; null when it does not. */
   function credentials (authorization: string): { user: string | null } | null {
-    if (same(authorization, bearer)) return { user: null }
-    if (!authorization.startsWith('Basic ')) return null
-    const pair = Buffer.from(authorization.slice(6), 'base64').toString('utf8')
+    // `Bearer`, `bearer`, `BEARER`: the scheme is case-insensitive, and one or more spaces follow it (RFC 9110, 11.4).
+    const [, scheme = '', value = ''] = /^(\S+) +(.*)$/.exec(authorization) ?? []
+    if (scheme.toLowerCase() === 'bearer') return same(value, password) ? { user: null } : null
+    if (scheme.toLowerCase() !== 'basic') return null
+    const pair = Buffer.from(value, 'base64').toString('utf8')
     const colon = pair.indexOf(':')
     return colon !== -1 && same(pair.slice(colon + 1), password) ? { user: pair.slice(0, colon) } : null
   }

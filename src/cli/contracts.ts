@@ -32,9 +32,11 @@ function oneOf<T extends string> (name: string, value: string | undefined, allow
   return value as T
 }
 
-async function check (positionals: string[], values: { format?: string, 'fail-on'?: string }, dir: string, source: ContractSource, io: Io): Promise<number> {
+async function check (positionals: string[], values: { format?: string, json?: boolean, 'fail-on'?: string }, dir: string, source: ContractSource, io: Io): Promise<number> {
   if (positionals.length > 0) throw new UsageError('contracts check takes no version: it checks them all')
-  const format = oneOf<Format>('format', values.format, FORMATS, 'text')
+  // --json, as every command that prints data takes it, is --format json.
+  if (values.json === true && (values.format ?? 'json') !== 'json') throw new UsageError(`--json and --format ${values.format} ask for two formats`)
+  const format = oneOf<Format>('format', values.json === true ? 'json' : values.format, FORMATS, 'text')
   const failOn = oneOf<Severity>('fail-on', values['fail-on'], SEVERITIES.slice(0, 2), 'ERR')
   const report = await checkSnapshots(source.contracts, dir, source.severities)
   const failing = fails(report, failOn)
@@ -75,7 +77,7 @@ export async function contracts (command: string | undefined, args: string[], io
   if (command === 'verify') return await verifyCommand(args, io)
   const { values, positionals } = parseArgs({
     args,
-    options: { snapshots: { type: 'string' }, format: { type: 'string' }, 'fail-on': { type: 'string' }, update: { type: 'boolean' } },
+    options: { snapshots: { type: 'string' }, format: { type: 'string' }, json: { type: 'boolean' }, 'fail-on': { type: 'string' }, update: { type: 'boolean' } },
     allowPositionals: true,
     strict: true
   })

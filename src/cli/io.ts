@@ -18,7 +18,14 @@ export function table (rows: ReadonlyArray<Record<string, unknown>>, columns: re
 }
 
 export const percent = (share: number): string => `${(share * 100).toFixed(1)}%`
-export const day = (iso: string | null): string | null => iso?.slice(0, 10) ?? null
+
+// Dates, one way everywhere the CLI prints one: days as `2027-01-31`, instants as `2027-01-31 09:00 UTC`.
+// (--json prints the admin API's own ISO timestamps, for scripts.)
+export const day = (iso: string | null | undefined): string | null => iso == null ? null : new Date(iso).toISOString().slice(0, 10)
+export const time = (iso: string | null | undefined): string | null => iso == null ? null : `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC`
+
+/** --json: the answer as it came, for scripts. */
+export const printJson = (io: Io, value: unknown): void => io.out(JSON.stringify(value, null, 2))
 
 export function daysOf (text: string): number {
   const days = Number(text)

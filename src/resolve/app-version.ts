@@ -20,14 +20,26 @@ export function parseAppVersion (raw: string): string | null {
   return semver.valid(version) === null ? null : version
 }
 
-// `Pulse/3.2.1 (iPhone; iOS 17.1)`: the first product token, unless it is a browser's `Mozilla/5.0`.
-const USER_AGENT = /^\s*([A-Za-z][\w.-]{0,63})\/([vV]?\d{1,6}(?:\.\d{1,6}){0,2})(?=[\s;(]|$)/
+/** What a User-Agent may say of the app, read by `userAgentReader`. */
+export type UserAgentReader = (userAgent: string) => string | null
 
-/** The app version in a `Name/x.y.z ...` User-Agent, or null. */
-export function appVersionFromUserAgent (userAgent: string): string | null {
-  const m = USER_AGENT.exec(userAgent)
-  if (m === null || m[1].toLowerCase() === 'mozilla') return null
-  return parseAppVersion(m[2])
+const escape = (name: string): string => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/**
+ * Reads the app version from a User-Agent, looking only at the product tokens of the deployment's
+ * own apps (`Pulse/3.2.1 (iPhone; iOS 17.0)`): HTTP libraries and systems put their own versions
+ * there (`okhttp/4.12.0`, `Dalvik/2.1.0`, `CFNetwork/1410.0.3`), which are never the app's. A bare
+ * number (`Pulse/451 CFNetwork/... Darwin/...`, iOS's default) is a build number, not a version:
+ * it reads as no version. With no app names there is nothing to read: null.
+ */
+export function userAgentReader (apps: readonly string[]): UserAgentReader | null {
+  if (apps.length === 0) return null
+  // A name as a whole token: at the start, or after a space or the end of a comment.
+  const token = new RegExp(`(?:^|[\\s)])(?:${apps.map(escape).join('|')})/([^\\s;()]{1,64})`, 'i')
+  return (userAgent) => {
+    const m = token.exec(userAgent.length > 512 ? userAgent.slice(0, 512) : userAgent)
+    return m === null || /^\d+$/.test(m[1]) ? null : parseAppVersion(m[1])
+  }
 }
 
 const PLATFORM = /^[a-z][a-z0-9_-]{0,31}$/

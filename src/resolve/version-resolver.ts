@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import semver from 'semver'
 import { storeUrlOf } from '../config.js'
-import { appVersionFromUserAgent, parseAppVersion, parsePlatform } from './app-version.js'
+import { parseAppVersion, parsePlatform, userAgentReader } from './app-version.js'
 import { VersionInvalidError, VersionRequiredError, VersionUnsupportedError } from './errors.js'
 
 /** Who is calling, as far as versions go. Shared between requests: never mutate. */
@@ -33,7 +33,8 @@ export interface VersionResolverOptions {
   minimumVersion?: (platform: string | null) => string | null
   /** With no version at all: serve `head`, `reject`, or serve a given contract version. */
   missingVersion: string
-  userAgentFallback: boolean
+  /** The apps whose User-Agent token names the version when the header is absent; none: no fallback. */
+  userAgentApps: readonly string[]
   /** Distinct (version, platform) pairs kept; the set in the wild is small, junk is not. */
   cacheSize?: number
 }
@@ -52,7 +53,8 @@ function single (value: string | string[] | undefined): string | undefined {
 const MAX_CACHED_LENGTH = 64
 
 export function createVersionResolver (options: VersionResolverOptions): ResolveVersion {
-  const { contracts, versionHeader, platformHeader, userAgentFallback, storeUrls = {} } = options
+  const { contracts, versionHeader, platformHeader, storeUrls = {} } = options
+  const fromUserAgent = userAgentReader(options.userAgentApps)
   const platforms = new Set(options.platforms)
   const head = contracts[contracts.length - 1]
   const oldest = contracts[0]
@@ -104,9 +106,9 @@ export function createVersionResolver (options: VersionResolverOptions): Resolve
 
   return function resolveVersion (headers) {
     let raw = single(headers[versionHeader])
-    if (raw === undefined && userAgentFallback) {
+    if (raw === undefined && fromUserAgent !== null) {
       const userAgent = headers['user-agent']
-      raw = userAgent === undefined ? undefined : (appVersionFromUserAgent(userAgent) ?? undefined)
+      raw = userAgent === undefined ? undefined : (fromUserAgent(userAgent) ?? undefined)
     }
     const platformRaw = single(headers[platformHeader])
     // Real version and platform values are short; long ones are junk, resolved each time rather

@@ -92,6 +92,9 @@ t.test('machine-readable reports: json, markdown, junit', async (t) => {
   const report = JSON.parse(json.out.join('\n'))
   t.match(report, { ok: false, failOn: 'ERR', versions: [{ version: '2.0.0', status: 'frozen' }, { version: '3.0.0', status: 'frozen' }] })
   t.match(report.findings[0], { rule: 'response-type-widened', severity: 'ERR', versions: ['2.0.0', '3.0.0'], route: 'GET /articles', location: 'response 200', path: 'items[].price_cents', before: 'integer', after: 'number' })
+  const alias = cli()
+  t.equal(await alias.run(['contracts', 'check', '--snapshots', dir, '--json'], edits), 1)
+  t.same(alias.out, json.out, '--json, as on every command, is --format json')
 
   const md = cli()
   t.equal(await md.run(['contracts', 'check', '--snapshots', dir, '--format', 'markdown'], edits), 1)

@@ -9,7 +9,7 @@ import { startNotesCore } from '../helpers/notes-core.js'
 import bundle from '../fixtures/bundles/valid/index.js'
 
 t.test('every response says which contract served it, and varies on the version', async (t) => {
-  const { url } = await startDemo(t)
+  const { url } = await startDemo(t, { env: { EVERGATE_USER_AGENT_APPS: 'Pulse' } })
   const res = await call(url, '/articles/art_001', { version: '2.4.7' })
   t.equal(res.headers['x-contract-version'], '2.3.0')
   t.equal(res.headers.vary, 'x-app-version, user-agent')
@@ -21,6 +21,10 @@ t.test('every response says which contract served it, and varies on the version'
   const ua = await call(url, '/profile', { headers: { 'user-agent': 'Pulse/1.3.0 (Android 14)' } })
   t.equal(ua.status, 200, 'User-Agent is the fallback')
   t.equal(ua.headers['x-contract-version'], '1.0.0')
+  const { url: plain } = await startDemo(t)
+  const unnamed = await call(plain, '/articles/art_001', { headers: { 'user-agent': 'Pulse/1.3.0 (Android 14)' } })
+  t.equal(unnamed.headers['x-contract-version'], '3.0.0', 'no app names configured: no fallback')
+  t.equal(unnamed.headers.vary, 'x-app-version', 'and no Vary on User-Agent')
 })
 
 t.test('HEAD answers wherever GET does, with GET\'s headers and no body', async (t) => {
@@ -168,7 +172,7 @@ t.test('a Vary the core sends as several headers is kept whole', async (t) => {
   for (const version of ['3.0.0', '1.0.0']) {
     const res = await call(url, '/notes', { version })
     t.equal(res.status, 200)
-    t.equal(res.headers.vary, 'Accept-Encoding, Authorization, x-app-version, user-agent', version)
+    t.equal(res.headers.vary, 'Accept-Encoding, Authorization, x-app-version', version)
   }
 })
 

@@ -66,7 +66,7 @@ t.test('deprecate and retire through the admin API', async (t) => {
       minimum_version: '1.5.0', latest_version: HEAD, upgrade_url: 'https://pulse.example/update'
     })
     t.equal(retired.headers['cache-control'], 'no-store', 'no cache keeps an answer about one build')
-    t.equal(retired.headers.vary, 'x-app-version, user-agent, x-app-platform')
+    t.equal(retired.headers.vary, 'x-app-version, x-app-platform')
     const deprecated = await call(url, '/_evergate/app-status', { version: '1.6.0' })
     t.match(deprecated.json, { status: 'deprecated', sunset_date: `${sunset}T00:00:00.000Z`, message: 'Pulse 1.x stops working soon' })
     const current = await call(url, '/_evergate/app-status', { version: HEAD })
@@ -81,7 +81,7 @@ t.test('deprecate and retire through the admin API', async (t) => {
     const { json } = await asAdmin('/rules', { method: 'POST', json: { range: '1.4.x', status: 'supported', platform: 'android' } })
     const android = await call(url, '/profile', { version: '1.4.2', headers: { 'x-app-platform': 'android' } })
     t.equal(android.status, 200)
-    t.equal(android.headers.vary, 'x-app-version, user-agent, x-app-platform', 'rules per platform: a cache keeps answers per platform')
+    t.equal(android.headers.vary, 'x-app-version, x-app-platform', 'rules per platform: a cache keeps answers per platform')
     t.equal((await call(url, '/profile', { version: '1.4.2', headers: { 'x-app-platform': 'ios' } })).status, 426)
     const patched = await asAdmin(`/rules/${json.id}`, { method: 'PATCH', json: { platform: null } })
     t.equal(patched.status, 200)

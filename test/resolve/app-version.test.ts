@@ -1,6 +1,6 @@
 import t from 'tap'
 import semver from 'semver'
-import { appVersionFromUserAgent, parseAppVersion, parsePlatform } from '../../src/resolve/app-version.js'
+import { parseAppVersion, parsePlatform, userAgentReader } from '../../src/resolve/app-version.js'
 
 t.test('parseAppVersion reads what real builds send', async (t) => {
   const cases: Array<[string, string | null]> = [
@@ -56,14 +56,23 @@ t.test('whatever parseAppVersion returns, semver can compare', async (t) => {
   t.ok(parsed > 100, `${parsed} of ${tried} strings parsed, all valid semver`)
 })
 
-t.test('appVersionFromUserAgent reads Name/x.y.z, but not a browser', async (t) => {
-  t.equal(appVersionFromUserAgent('Pulse/2.4.7 (iPhone14,2; iOS 17.1)'), '2.4.7')
-  t.equal(appVersionFromUserAgent('Pulse-Android/3.1 okhttp/4.12'), '3.1.0')
-  t.equal(appVersionFromUserAgent('Pulse/v2.0.0'), '2.0.0')
-  t.equal(appVersionFromUserAgent('Mozilla/5.0 (Macintosh)'), null)
-  t.equal(appVersionFromUserAgent('curl'), null)
-  t.equal(appVersionFromUserAgent('Pulse/abc'), null)
-  t.equal(appVersionFromUserAgent('Pulse/1.2.3.4.5'), null)
+t.test('userAgentReader reads only the apps named, and never a build number', async (t) => {
+  t.equal(userAgentReader([]), null, 'no names: nothing is read')
+  const read = userAgentReader(['Pulse', 'Pulse-Android'])!
+  t.equal(read('Pulse/3.2.1 (iPhone; iOS 17.0)'), '3.2.1')
+  t.equal(read('Pulse/3.2.1'), '3.2.1')
+  t.equal(read('pulse/2.4.7 (iPhone14,2; iOS 17.1)'), '2.4.7', 'product names are case-insensitive')
+  t.equal(read('Pulse-Android/3.1 okhttp/4.12'), '3.1.0')
+  t.equal(read('Dalvik/2.1.0 (Linux; U; Android 14; Pixel 8) Pulse-Android/3.4.0'), '3.4.0', 'after the system\'s token')
+  t.equal(read('Pulse/v2.0.0'), '2.0.0')
+  for (const other of ['okhttp/4.12.0', 'curl/7.88.1', 'Dalvik/2.1.0 (Linux; U; Android 14)', 'Dalvik/1.6.0', 'Mozilla/5.0 (Macintosh)',
+    'CFNetwork/1410.0.3 Darwin/22.6.0', 'MyPulse/1.2.0', 'Pulse-iOS/1.2.0', 'curl']) {
+    t.equal(read(other), null, other)
+  }
+  t.equal(read('Pulse/451 CFNetwork/1410.0.3 Darwin/22.6.0'), null, 'iOS\'s default: a build number, not a version')
+  t.equal(read('Pulse/abc'), null)
+  t.equal(read('Pulse/1.2.3.4.5'), null)
+  t.equal(userAgentReader(['Pulse.App'])!('PulseXApp/1.2.0'), null, 'a dot in a name is a dot')
 })
 
 t.test('parsePlatform keeps short identifiers, lower-cased', async (t) => {

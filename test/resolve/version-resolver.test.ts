@@ -7,7 +7,7 @@ const base: VersionResolverOptions = {
   platformHeader: 'x-app-platform',
   platforms: ['ios', 'android'],
   missingVersion: 'head',
-  userAgentFallback: true
+  userAgentApps: ['Pulse']
 }
 
 t.test('floor match: the newest contract version <= the app version', async (t) => {
@@ -69,8 +69,13 @@ t.test('User-Agent is the fallback, and only a fallback', async (t) => {
   t.equal(resolve({ 'user-agent': 'Pulse/1.4.0 (iPhone)' }).contract, '1.0.0')
   t.equal(resolve({ 'user-agent': 'Pulse/1.4.0', 'x-app-version': '2.3.1' }).contract, '2.3.0')
   t.equal(resolve({ 'user-agent': 'Mozilla/5.0' }).contract, '3.0.0', 'a browser counts as no version')
-  const off = createVersionResolver({ ...base, userAgentFallback: false })
-  t.equal(off({ 'user-agent': 'Pulse/1.4.0' }).contract, '3.0.0')
+  const off = createVersionResolver({ ...base, userAgentApps: [] })
+  t.equal(off({ 'user-agent': 'Pulse/1.4.0' }).contract, '3.0.0', 'no app names: no fallback')
+  const reject = createVersionResolver({ ...base, missingVersion: 'reject' })
+  for (const userAgent of ['okhttp/4.12.0', 'curl/7.88.1', 'Dalvik/2.1.0 (Linux; U; Android 14)', 'Dalvik/1.6.0', 'Pulse/451 CFNetwork/1410.0.3 Darwin/22.6.0']) {
+    t.equal(reject({ 'user-agent': userAgent }).error?.code, 'EVG_ERR_VERSION_REQUIRED', `${userAgent}: no version sent`)
+  }
+  t.equal(reject({ 'user-agent': 'Dalvik/2.1.0 (Linux; U; Android 14) Pulse/2.4.1' }).contract, '2.3.0', 'the app\'s token, wherever it is')
 })
 
 t.test('platform is read alongside; repeated headers use the first', async (t) => {
