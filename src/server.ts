@@ -74,7 +74,7 @@ export async function start ({ config, bundle, graceMs = 10_000, onClose }: {
     process.on('SIGTERM', () => {
       if (endDrain !== null) return endDrain()
       // Still accepting and serving while balancers take note of the 503 on /ready.
-      app.draining = true
+      app.drain()
       app.log.info({ drainDelay }, 'SIGTERM: draining before closing')
       void new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, drainDelay)
