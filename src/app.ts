@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import type { IncomingMessage, Server } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { peerTrust, type GatewayConfig } from './config.js'
@@ -80,21 +81,66 @@ function requestId (req: IncomingMessage): string {
 declare module 'fastify' {
   interface FastifyInstance {
     /** Closing: /_evergate/ready answers 503 so balancers stop sending; traffic still served. */
-    draining: boolean
+    readonly draining: boolean
+    /** Begins the drain (SIGTERM, or close()): /ready says 503, every answer Connection: close. */
+    drain (): void
   }
 }
 
 /**
- * While closing, a keep-alive connection is closed as soon as its in-flight request is done, so
- * that close() waits for in-flight work and nothing else. A request that still arrives on one
- * (pipelined, or sent as the close began) is served, with Connection: close: nothing is refused.
+ * How long a kept-alive connection must have sat idle, while closing, before it is closed. A
+ * client may be sending its next request on it (a round trip inside a data centre is well under
+ * this); every answer while closing says Connection: close, so a client in use is not idle here.
+ */
+const IDLE_BEFORE_CLOSE_MS = 200
+
+/**
+ * From the drain on, every answer says Connection: close, so clients move their kept-alive
+ * connections elsewhere instead of finding them closed. While closing, a connection is closed
+ * once it has been idle for IDLE_BEFORE_CLOSE_MS, so that close() waits for in-flight work and
+ * nothing else. Node's close() would destroy every idle connection at once, resetting a request a
+ * client was sending on one at that moment (2 of 2,399 under load, issue 17): a request that
+ * still arrives is served, and nothing is refused.
  */
 function drainOnClose (app: FastifyInstance): void {
+  const { server } = app
+  const sockets = new Set<Socket>()
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+  })
+  // Installed at the drain, so that serving costs nothing before it; first, so that it comes
+  // before anything is written.
+  const closeAfterAnswer = (_req: IncomingMessage, res: ServerResponse) => { res.setHeader('connection', 'close') }
+  let draining = false
+  app.decorate('draining', { getter: () => draining })
+  app.decorate('drain', () => {
+    if (draining) return
+    draining = true
+    server.prependListener('request', closeAfterAnswer)
+  })
+
+  const idleSince = new WeakMap<Socket, number>()
+  const closeLongIdle = () => {
+    const now = Date.now()
+    for (const socket of sockets) {
+      // Idle as Node's own closeIdleConnections tells it: no answer under way.
+      const answer = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage
+      if (answer != null && !answer.writableFinished) {
+        idleSince.delete(socket)
+        continue
+      }
+      const since = idleSince.get(socket) ?? now
+      idleSince.set(socket, since)
+      if (now - since >= IDLE_BEFORE_CLOSE_MS) socket.destroy()
+    }
+  }
+  // What server.close() calls: the idle connections go once idle long enough, not at once.
+  server.closeIdleConnections = closeLongIdle
   let timer: NodeJS.Timeout | undefined
-  app.decorate('draining', false)
   app.addHook('preClose', async () => {
-    app.draining = true
-    timer = setInterval(() => app.server.closeIdleConnections(), 25).unref()
+    app.drain()
+    timer = setInterval(closeLongIdle, 25).unref()
   })
   app.addHook('onClose', async () => { clearInterval(timer) })
 }

@@ -5,7 +5,7 @@ import type { UpstreamOptions } from './proxy/upstreams.js'
 
 // Everything the gateway reads from the environment, with its default. Checked once at start:
 // a bad value stops the process with a message that names the variable.
-const EnvSchema = Type.Object({
+export const EnvSchema = Type.Object({
   PORT: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
   HOST: Type.String({ default: '0.0.0.0' }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),

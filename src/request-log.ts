@@ -1,14 +1,22 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 
 /**
+ * The probes an orchestrator or a Docker HEALTHCHECK sends every few seconds on every instance:
+ * a line each would bury the traffic. A probe that fails with an error is still logged.
+ */
+const PROBES = new Set(['/_evergate/health', '/_evergate/ready'])
+
+/**
  * One log line per request, written when the response is done, with who called (app version,
- * platform) and which contract version served it. Fastify's own "incoming request" line is dropped.
+ * platform) and which contract version served it. Fastify's own "incoming request" line is dropped,
+ * and so are the lines of health and readiness probes.
  */
 export class RequestLog extends LogController {
   override incomingRequest (): void {}
 
   override requestCompleted (error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (reply.log.level === 'silent') return
+    if (error == null && PROBES.has(request.routeOptions.url as string)) return
     const { appVersion, platform, contract } = request.client
     const line = {
       method: request.method,

@@ -9,6 +9,9 @@ import { createMetrics } from './metrics.js'
 /** What closing takes once no request is left: the last usage flush, the pools, the database. */
 const CLOSE_TAKES_MS = 2000
 
+/** The longest a close takes after the drain, in-flight requests included (deploy files count on it). */
+export const CLOSE_GRACE_MS = 10_000
+
 export interface Started {
   app: FastifyInstance
   address: string
@@ -23,7 +26,7 @@ export interface Started {
  * (one that still arrives on an open connection is served, and its connection closed), flush
  * usage, close the core pools and the database.
  */
-export async function start ({ config, bundle, graceMs = 10_000, onClose }: {
+export async function start ({ config, bundle, graceMs = CLOSE_GRACE_MS, onClose }: {
   config: GatewayConfig
   bundle: BundleSource
   graceMs?: number
@@ -74,7 +77,7 @@ export async function start ({ config, bundle, graceMs = 10_000, onClose }: {
     process.on('SIGTERM', () => {
       if (endDrain !== null) return endDrain()
       // Still accepting and serving while balancers take note of the 503 on /ready.
-      app.draining = true
+      app.drain()
       app.log.info({ drainDelay }, 'SIGTERM: draining before closing')
       void new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, drainDelay)

@@ -3,13 +3,14 @@ import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerO
 import semver from 'semver'
 import validation from '../gateway/validation.js'
 import type { Metrics } from '../metrics.js'
-import { QueryInvalidError, ReleaseExistsError, ReleaseNotFoundError, RuleNotFoundError } from '../release/errors.js'
+import { DatabaseUnavailableError, QueryInvalidError, ReleaseExistsError, ReleaseNotFoundError, RuleNotFoundError } from '../release/errors.js'
 import { rangeProblem } from '../release/policy.js'
 import type { Release } from '../release/plugin.js'
 import { previewRule } from '../release/preview.js'
 import { rangeTrend, versionsInRange } from '../release/trend.js'
 import { firstOfLastDays } from '../release/usage.js'
-import { toRule } from '../release/repository.js'
+import { ReleaseRepository, toRule } from '../release/repository.js'
+import { isDatabaseUnavailable, openDatabase } from '../storage/database.js'
 import { newRule, platformProblem, releaseFields, ruleFields } from './fields.js'
 import { adminPage } from './page.js'
 import {
@@ -24,6 +25,15 @@ export interface AdminOptions {
   token: string
   logger?: FastifyServerOptions['logger']
 }
+
+/**
+ * The longest an admin call waits for a database connection: a release manager is told at once
+ * that the database is away, not after the gateway's own 5 s (twice, with a usage flush first).
+ */
+const DATABASE_TIMEOUT_MS = 2000
+
+/** The longest an answer waits for the counts in memory to be written; past it, it misses them. */
+const FLUSH_WAIT_MS = 1000
 
 /** A name for the audit log: any printable text (a person's name, an address, a job's name). */
 const ACTOR = /^[^\p{C}]{1,64}$/u
@@ -70,7 +80,13 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
   // The gateway's validators: bodies as sent (no null -> "" coercion), parameters coerced.
   await admin.register(validation)
   const password = Buffer.from(token)
-  const { repository, store, usage } = release
+  const { store, usage } = release
+  // Its own pool, with its own timeout: admin calls neither wait behind usage flushes nor as long.
+  // The embedded database is one process's, and never away.
+  const { db } = release
+  const own = db.kind === 'postgres' ? openDatabase({ url: db.url, schema: db.schema, dataDir: '', timeoutMs: DATABASE_TIMEOUT_MS }, admin.log) : null
+  const repository = own === null ? release.repository : new ReleaseRepository(own.knex, release.repository.channel)
+  admin.addHook('onClose', async () => { await own?.knex.destroy() })
   const page = adminPage()
 
   /** The browser's user name when the request carries the token; null when it does not. */
@@ -100,11 +116,16 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
     if (typeof actor === 'string' && ACTOR.test(actor)) request.actor = actor
   })
 
-  admin.setErrorHandler((err: Error & { statusCode?: number, code?: string, validation?: unknown }, request, reply) => {
+  admin.setErrorHandler((caught: Error & { statusCode?: number, code?: string, validation?: unknown }, request, reply) => {
+    // A database away is no fault of the request nor of the gateway: a code a script can retry on.
+    const unavailable = isDatabaseUnavailable(caught)
+    const err = unavailable ? new DatabaseUnavailableError({ cause: caught }) : caught
     const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500
-    if (status >= 500) request.log.error({ err }, 'admin request failed')
+    if (unavailable) request.log.warn({ err }, 'admin request failed: the database is not answering')
+    else if (status >= 500) request.log.error({ err }, 'admin request failed')
     const code = err.validation !== undefined ? 'EVG_ERR_VALIDATION' : (err.code?.startsWith('EVG_ERR_') === true ? err.code : 'EVG_ERR_ADMIN')
-    return reply.code(status).send({ error: { code, message: status >= 500 ? 'Internal error' : err.message } })
+    if (unavailable) reply.header('retry-after', '5')
+    return reply.code(status).send({ error: { code, message: status >= 500 && !unavailable ? 'Internal error' : err.message } })
   })
 
   admin.get('/', async (_request, reply) => reply
@@ -117,9 +138,18 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
 
   admin.get('/rules', async () => ({ rules: await repository.listRules() }))
 
-  /** Writes the counts still in memory, so that an answer read after it is live. */
+  /**
+   * Writes the counts still in memory, so that an answer read after it is live; on a database
+   * slow or away, waits no longer than FLUSH_WAIT_MS (the flush goes on, the answer misses it).
+   */
   async function flushUsage (request: FastifyRequest): Promise<void> {
-    await usage.flush().catch((err: Error) => request.log.warn({ err }, `usage flush before ${request.url} failed`))
+    let timer: NodeJS.Timeout | undefined
+    const waited = new Promise<void>((resolve) => { timer = setTimeout(resolve, FLUSH_WAIT_MS) })
+    await Promise.race([
+      usage.flush().catch((err: Error) => request.log.warn({ err }, `usage flush before ${request.url} failed`)),
+      waited
+    ])
+    clearTimeout(timer)
   }
 
   /**

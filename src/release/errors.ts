@@ -14,3 +14,5 @@ export const ReleaseExistsError = createError<[string, string]>(
   'EVG_ERR_RELEASE_EXISTS', 'Release %s is already announced for %s', 409)
 export const ReleaseNotFoundError = createError<[number]>(
   'EVG_ERR_RELEASE_NOT_FOUND', 'No release %d, or it is withdrawn already', 404)
+export const DatabaseUnavailableError = createError(
+  'EVG_ERR_DATABASE_UNAVAILABLE', 'The release database is not answering: try again shortly', 503)

@@ -85,6 +85,12 @@ function releaseMetrics ({ registry }: Metrics, store: PolicyStore, usage: Usage
 /** How often each instance deletes the usage past its retention. */
 const RETENTION_EVERY_MS = 6 * 60 * 60 * 1000
 
+/**
+ * How long the id of a usage batch written is kept: an instance whose write failed tries it again
+ * at every flush until the database answers, and an outage past this counts that batch twice.
+ */
+const USAGE_BATCH_IDS_KEPT_HOURS = 48
+
 const DEFAULT_RETIRED_MESSAGE = 'This version of the app is no longer supported. Please update to keep using it.'
 
 type Hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
@@ -133,6 +139,7 @@ async function releaseManagement (fastify: FastifyInstance, opts: ReleaseOptions
   let expiring: Promise<void> | null = null
   let closing = false
   const expire = async () => {
+    await repository.deleteUsageBatchesBefore(USAGE_BATCH_IDS_KEPT_HOURS)
     const before = firstOfLastDays(opts.usageRetentionDays)
     let rows = 0
     while (!closing) {

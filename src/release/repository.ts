@@ -226,21 +226,35 @@ export class ReleaseRepository {
   }
 
   /**
-   * Adds counts to the day's totals, all or none (a failed batch is kept and written again, so a
-   * part of it must not land twice). PostgreSQL takes at most 65,535 parameters a statement, seven
-   * a row here: a batch past 9,362 keys goes as several statements.
+   * Adds counts to the day's totals, all or none. With a batch id, exactly once: the id is recorded
+   * in the same transaction, and a batch whose id is already recorded is skipped (a write whose
+   * commit went through but whose answer was lost is tried again). Returns whether it wrote.
+   * PostgreSQL takes at most 65,535 parameters a statement, seven a row here: a batch past 9,362
+   * keys goes as several statements.
    */
-  async addUsage (rows: readonly UsageRow[]): Promise<void> {
-    if (rows.length === 0) return
-    const insert = async (db: Knex, part: readonly UsageRow[]) => {
-      await db('evergate_usage').insert(part)
-        .onConflict(['day', 'platform', 'app_version', 'contract_version', 'route', 'status_class'])
-        .merge({ count: db.raw('evergate_usage.count + excluded.count') })
-    }
-    if (rows.length <= USAGE_ROWS_PER_STATEMENT) return await insert(this.knex, rows)
-    await this.knex.transaction(async (trx) => {
-      for (let i = 0; i < rows.length; i += USAGE_ROWS_PER_STATEMENT) await insert(trx, rows.slice(i, i + USAGE_ROWS_PER_STATEMENT))
+  async addUsage (rows: readonly UsageRow[], batch?: string): Promise<boolean> {
+    if (rows.length === 0) return false
+    return await this.knex.transaction(async (trx) => {
+      if (batch !== undefined) {
+        const claimed = await trx('evergate_usage_batches').insert({ id: batch }).onConflict('id').ignore().returning('id')
+        if (claimed.length === 0) return false
+      }
+      for (let i = 0; i < rows.length; i += USAGE_ROWS_PER_STATEMENT) {
+        await trx('evergate_usage').insert(rows.slice(i, i + USAGE_ROWS_PER_STATEMENT))
+          .onConflict(['day', 'platform', 'app_version', 'contract_version', 'route', 'status_class'])
+          .merge({ count: trx.raw('evergate_usage.count + excluded.count') })
+      }
+      return true
     })
+  }
+
+  /**
+   * Forgets the ids of usage batches applied before `hours` ago. A batch is tried again at each
+   * flush until it is written or skipped, so its id is needed for as long as the database is away
+   * from the instance that wrote it; past that, a retried batch would be counted twice.
+   */
+  async deleteUsageBatchesBefore (hours: number): Promise<number> {
+    return await this.knex('evergate_usage_batches').where('applied_at', '<', this.knex.raw('now() - make_interval(hours => ?)', [hours])).delete()
   }
 
   /**

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import { oneAfterAnother } from './one-after-another.js'
 import type { ReleaseRepository, UsageRow } from './repository.js'
@@ -63,20 +64,23 @@ export function firstOfLastDays (days: number, now = Date.now()): string {
 }
 
 /**
- * Counts requests in memory and writes them in batches: never a write per request. A failed flush
- * keeps its counts for the next one; past `maxKeys` distinct keys new ones are dropped, counted
- * and logged, so a database outage cannot grow memory without bound.
+ * Counts requests in memory and writes them in batches: never a write per request. Each batch
+ * has an id, written with it, so that it is counted exactly once: a failed write may have
+ * committed (the connection reset after COMMIT), so its batch is written again as it was, under
+ * the same id, before any other, and the database skips it if it is there already. Past `maxKeys`
+ * distinct keys new ones are dropped, counted and logged, so a database outage cannot grow memory
+ * without bound: besides them, only the one batch being written, or waiting to be written again.
  *
  * Today's counts live on each route (RouteUsage), where a request of a key already counted since
  * the last flush costs two map lookups and builds no key. Counts of a past day wait in `held`
- * until the next flush; a failed write's go back where they came from.
+ * until the next flush.
  */
 export class UsageRecorder {
   private readonly routes = new Map<string, RouteUsage>()
   /** Distinct (route, platform, app version, status class) counted on the routes since the last flush. */
   private keys = 0
-  /** Counts of past days not yet written, by their whole key. */
-  private held = new Map<string, Counted>()
+  /** Counts of past days not yet written (each key once: a day is taken from the routes once). */
+  private held: Counted[] = []
   private day = ''
   private dayEnds = 0
   /** Requests that could not be counted (key limit reached) since start. */
@@ -86,6 +90,8 @@ export class UsageRecorder {
   bucketed = 0
   /** Per platform, the versions counted by name today that are not known. */
   private admitted = new Map<string | null, Set<string>>()
+  /** A batch whose write failed, perhaps after it committed: written again first, as it is. */
+  private unconfirmed: { id: string, rows: UsageRow[] } | null = null
 
   private readonly now: () => number
 
@@ -143,7 +149,7 @@ export class UsageRecorder {
     let versions = usage.counts.get(platform)
     let counts = versions?.get(appVersion)
     if (counts === undefined || counts[statusClass] === 0) {
-      if (this.keys + this.held.size >= this.opts.maxKeys) return null
+      if (this.keys + this.held.length >= this.opts.maxKeys) return null
       if (versions === undefined) {
         versions = new Map()
         usage.counts.set(platform, versions)
@@ -174,7 +180,7 @@ export class UsageRecorder {
 
   /** At the first request of a new day (UTC): the day before's counts are held until written. */
   private rollDay (now: number): void {
-    if (this.keys > 0) this.hold(this.takeCounted())
+    if (this.keys > 0) this.held = this.held.concat(this.takeCounted())
     this.admitted.clear()
     const date = new Date(now)
     this.day = date.toISOString().slice(0, 10)
@@ -200,44 +206,11 @@ export class UsageRecorder {
     return taken
   }
 
-  /**
-   * Counts of past days join those held, by key. A day's counts taken from the routes always fit
-   * (the routes held them); a failed write's are dropped past `maxKeys`.
-   */
-  private hold (taken: readonly Counted[]): void {
-    for (const counted of taken) {
-      const { day, platform, app_version: appVersion, contract_version: contract, route, status_class: statusClass } = rowOf(counted)
-      const key = `${day}\0${platform}\0${appVersion}\0${contract}\0${route}\0${statusClass}`
-      const entry = this.held.get(key)
-      if (entry !== undefined) entry.count += counted.count
-      else if (this.keys + this.held.size < this.opts.maxKeys) this.held.set(key, { ...counted })
-      else this.dropped += counted.count
-    }
-  }
-
-  /**
-   * The counts of a write that failed, back where they came from: today's on their routes, merged
-   * with those counted meanwhile (no key is counted twice in memory), a past day's held.
-   */
-  private restore (batch: readonly Counted[]): void {
-    const past: Counted[] = []
-    for (const counted of batch) {
-      if (counted.day !== this.day) {
-        past.push(counted)
-        continue
-      }
-      const { usage, platform, appVersion, statusClass, count } = counted
-      const counts = this.claimKey(usage, platform, appVersion, statusClass)
-      if (counts === null) this.dropped += count
-      else counts[statusClass] += count
-    }
-    this.hold(past)
-  }
-
   /** Counts not yet written. */
   get pending (): number {
     let sum = 0
-    for (const entry of this.held.values()) sum += entry.count
+    for (const row of this.unconfirmed?.rows ?? []) sum += row.count
+    for (const entry of this.held) sum += entry.count
     for (const usage of this.routes.values()) {
       for (const versions of usage.counts.values()) {
         for (const counts of versions.values()) for (const count of counts) sum += count
@@ -258,14 +231,20 @@ export class UsageRecorder {
       this.opts.log.warn({ dropped: this.dropped }, 'usage counts dropped: too many distinct keys before a flush')
       this.droppedLogged = this.dropped
     }
+    if (this.unconfirmed !== null) {
+      // Until it is written or skipped, the counts since wait on their routes.
+      await this.opts.repository.addUsage(this.unconfirmed.rows, this.unconfirmed.id)
+      this.unconfirmed = null
+    }
     // Past days' counts and today's: never the same key twice.
-    const batch = [...this.held.values(), ...this.takeCounted()]
-    this.held = new Map()
-    if (batch.length === 0) return
+    const rows = [...this.held, ...this.takeCounted()].map(rowOf)
+    this.held = []
+    if (rows.length === 0) return
+    const id = randomUUID()
     try {
-      await this.opts.repository.addUsage(batch.map(rowOf))
+      await this.opts.repository.addUsage(rows, id)
     } catch (err) {
-      this.restore(batch)
+      this.unconfirmed = { id, rows }
       throw err
     }
   }

@@ -9,6 +9,8 @@ export interface DatabaseOptions {
   dataDir: string
   /** PostgreSQL only: the schema to work in (tests give each file its own). */
   schema?: string
+  /** PostgreSQL only: how long to wait for a connection (to connect, or for one of the pool's); 5 s. */
+  timeoutMs?: number
 }
 
 /** Where knex's own warnings go (a lost connection, say): the gateway's log, not the console. */
@@ -35,13 +37,15 @@ export function openDatabase (opts: DatabaseOptions, log?: DatabaseLog): Databas
         debug: () => {}
       }
   if (opts.url !== undefined && opts.url !== '') {
+    // A gateway must not hang on a database that went away: fail fast, keep serving. A connect
+    // that is never answered is given up, not left to the pool until TCP gives up minutes later.
+    const timeout = opts.timeoutMs ?? 5000
     const knex = knexFactory({
       client: 'pg',
-      connection: opts.url,
+      connection: { connectionString: opts.url, connectionTimeoutMillis: timeout },
       searchPath: opts.schema === undefined ? undefined : [opts.schema],
       pool: { min: 0, max: 4 },
-      // A gateway must not hang on a database that went away: fail fast, keep serving.
-      acquireConnectionTimeout: 5000,
+      acquireConnectionTimeout: timeout,
       log: logger
     })
     return { knex, kind: 'postgres', url: opts.url, schema: opts.schema }
@@ -50,4 +54,22 @@ export function openDatabase (opts: DatabaseOptions, log?: DatabaseLog): Databas
   mkdirSync(dataDir, { recursive: true })
   const knex = knexFactory({ client: ClientPgLite, dialect: 'postgres', connection: { filename: dataDir }, log: logger } as Knex.Config)
   return { knex, kind: 'embedded', url: undefined, schema: undefined }
+}
+
+/** Network errors that say the database cannot be reached, whatever the query. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE'])
+
+/** SQLSTATEs of a database that is there but takes no work: shutting down, starting, or full. */
+const NOT_TAKING_WORK = new Set(['57P01', '57P02', '57P03', '53300'])
+
+/**
+ * Whether an error says the database is away (refused, reset, not answering in time), not that
+ * a query was wrong: what a caller can only retry later. pg gives a connect timeout and a lost
+ * connection no code, only these messages.
+ */
+export function isDatabaseUnavailable (err: unknown): boolean {
+  if (!(err instanceof Error)) return false
+  const { code } = err as { code?: unknown }
+  if (typeof code === 'string' && (UNREACHABLE.has(code) || NOT_TAKING_WORK.has(code) || code.startsWith('08'))) return true
+  return err.name === 'KnexTimeoutError' || /^(timeout expired|Connection terminated)/.test(err.message)
 }

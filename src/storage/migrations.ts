@@ -91,6 +91,20 @@ const migrations: Record<string, Knex.Migration> = {
       })
       await knex.schema.dropTable('evergate_releases')
     }
+  },
+  '004_usage_batches': {
+    async up (knex) {
+      // The usage batches written, by the id each flush gives its batch: a write whose answer was
+      // lost (the connection reset after COMMIT) is tried again, and skipped when its id is here.
+      await knex.schema.createTable('evergate_usage_batches', (t) => {
+        t.uuid('id').primary()
+        t.timestamp('applied_at', { useTz: true }).notNullable().defaultTo(knex.fn.now())
+        t.index('applied_at')
+      })
+    },
+    async down (knex) {
+      await knex.schema.dropTable('evergate_usage_batches')
+    }
   }
 }
 

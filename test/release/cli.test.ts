@@ -162,7 +162,7 @@ t.test('migrate runs the migrations straight on the database', async (t) => {
   const env = await pgSchema(t)
   const first = cli(env)
   t.equal(await first.run('migrate'), 0, first.err.join('\n'))
-  t.same(first.out, ['migrated the postgres database: 001_release_policy, 002_usage, 003_releases'])
+  t.same(first.out, ['migrated the postgres database: 001_release_policy, 002_usage, 003_releases, 004_usage_batches'])
   const { host, pathname } = new URL(env.DATABASE_URL)
   t.same(first.err, [`connecting to PostgreSQL at ${host}${pathname}, schema ${env.DATABASE_SCHEMA} ...`, 'migrating (after any other instance migrating it) ...'],
     'what it does, as it goes, on stderr')
@@ -171,6 +171,6 @@ t.test('migrate runs the migrations straight on the database', async (t) => {
   t.equal(again.out[0], 'the postgres database is up to date')
   const embedded = cli({ EVERGATE_DATA_DIR: t.testdir({}) })
   t.equal(await embedded.run('migrate'), 0, embedded.err.join('\n'))
-  t.equal(embedded.out[0], 'migrated the embedded database: 001_release_policy, 002_usage, 003_releases')
+  t.equal(embedded.out[0], 'migrated the embedded database: 001_release_policy, 002_usage, 003_releases, 004_usage_batches')
   t.match(embedded.err, [/^starting the embedded database in \S+ \.\.\.$/, 'migrating ...'])
 })

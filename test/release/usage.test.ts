@@ -9,14 +9,16 @@ import { clearOfMidnight } from '../helpers/clock.js'
 
 function repository () {
   const written: UsageRow[][] = []
+  const batches: Array<string | undefined> = []
   let failing = false
   const repo = {
-    async addUsage (rows: readonly UsageRow[]) {
+    async addUsage (rows: readonly UsageRow[], batch?: string) {
       if (failing) throw new Error('database away')
       written.push([...rows])
+      batches.push(batch)
     }
   } as unknown as ReleaseRepository
-  return { repo, written, fail: (on: boolean) => { failing = on } }
+  return { repo, written, batches, fail: (on: boolean) => { failing = on } }
 }
 
 const log = Fastify({ logger: false }).log
@@ -44,8 +46,8 @@ t.test('counts aggregate per key and flush as one batch', async (t) => {
   t.equal(written.length, 1, 'nothing pending, nothing written')
 })
 
-t.test('a failed flush keeps its counts, merged with the new ones', async (t) => {
-  const { repo, written, fail } = repository()
+t.test('a failed flush\'s batch is written again as it was, under its id, before the counts since', async (t) => {
+  const { repo, written, batches, fail } = repository()
   const usage = new UsageRecorder({ repository: repo, maxKeys: 100, log })
   usage.record('android', '2.0.0', '2.0.0', 'GET /users/me', 200)
   fail(true)
@@ -55,7 +57,12 @@ t.test('a failed flush keeps its counts, merged with the new ones', async (t) =>
   t.equal(usage.pending, 3)
   fail(false)
   await usage.flush()
-  t.same(written[0].map((r) => [r.app_version, r.count]), [['2.0.0', 2], ['2.1.0', 1]])
+  t.same(written.map((batch) => batch.map((r) => [r.app_version, r.count])), [[['2.0.0', 1]], [['2.0.0', 1], ['2.1.0', 1]]],
+    'not merged: it may have committed, and the database skips a batch it has')
+  t.equal(batches.length, 2)
+  t.not(batches[0], batches[1], 'each batch its own id')
+  t.match(batches[0], /^[0-9a-f-]{36}$/)
+  t.equal(usage.pending, 0)
 })
 
 t.test('memory is bounded: past maxKeys, new keys are dropped and counted', async (t) => {
@@ -73,7 +80,10 @@ t.test('memory is bounded: past maxKeys, new keys are dropped and counted', asyn
   await t.rejects(usage.flush())
   t.same(warnings, [{ dropped: 1 }], 'drops are logged')
   usage.record('ios', '9.9.9', '3.0.0', 'GET /b', 200)
-  t.equal(usage.dropped, 2, 'a failed batch takes its keys back first')
+  usage.record('ios', '9.9.8', '3.0.0', 'GET /b', 200)
+  usage.record('ios', '9.9.7', '3.0.0', 'GET /b', 200)
+  t.equal(usage.dropped, 2, 'the failed batch waits apart, and the keys since are bounded by themselves')
+  t.equal(usage.pending, 5)
   await t.rejects(usage.flush())
   t.equal(warnings.length, 2)
 })
@@ -194,7 +204,7 @@ function heldRepository () {
   return { repo, written, writing, finish: decide }
 }
 
-t.test('a write that fails gives its counts back to the keys counted meanwhile: no key takes two slots', async (t) => {
+t.test('a write that fails waits apart from the keys counted meanwhile: no key takes two slots', async (t) => {
   const { repo, written, writing, finish } = heldRepository()
   const usage = new UsageRecorder({ repository: repo, maxKeys: 1, log })
   usage.record('ios', '1.0.0', '1.0.0', 'GET /a', 200)
@@ -204,9 +214,9 @@ t.test('a write that fails gives its counts back to the keys counted meanwhile: 
   usage.record('ios', '1.0.0', '1.0.0', 'GET /a', 200) // while the write hangs: the key's one slot
   finish(false)
   await t.rejects(failing, /database away/)
-  t.same({ dropped: usage.dropped, pending: usage.pending }, { dropped: 0, pending: 3 }, 'merged into the key, nothing dropped')
+  t.same({ dropped: usage.dropped, pending: usage.pending }, { dropped: 0, pending: 3 }, 'nothing dropped')
   await usage.flush()
-  t.same(written[0].map((r) => `${r.app_version} ${r.count}`), ['1.0.0 3'])
+  t.same(written.map((batch) => batch.map((r) => `${r.app_version} ${r.count}`)), [['1.0.0 2'], ['1.0.0 1']])
 })
 
 t.test('a write that fails across midnight keeps its counts on their day', async (t) => {
@@ -221,6 +231,6 @@ t.test('a write that fails across midnight keeps its counts on their day', async
   finish(false)
   await t.rejects(failing, /database away/)
   await usage.flush()
-  t.same(written[0].map((r) => `${r.day} ${r.app_version} ${r.count}`), ['2026-11-24 1.0.0 1', '2026-11-25 1.0.0 1'])
+  t.same(written.map((batch) => batch.map((r) => `${r.day} ${r.app_version} ${r.count}`)), [['2026-11-24 1.0.0 1'], ['2026-11-25 1.0.0 1']])
   t.equal(usage.dropped, 0)
 })
