@@ -7,13 +7,13 @@ import { QueryInvalidError, ReleaseExistsError, ReleaseNotFoundError, RuleNotFou
 import { rangeProblem } from '../release/policy.js'
 import type { Release } from '../release/plugin.js'
 import { previewRule } from '../release/preview.js'
-import { rangeTrend, versionsInRange } from '../release/trend.js'
+import { dailySeries, rangeTrend, versionsInRange } from '../release/trend.js'
 import { firstOfLastDays } from '../release/usage.js'
 import { toRule } from '../release/repository.js'
 import { newRule, platformProblem, releaseFields, ruleFields } from './fields.js'
 import { adminPage } from './page.js'
 import {
-  AuditQuery, IdParams, PreviewQuery, ReleaseFieldsSchema, RouteUsageQuery, RuleFieldsSchema, RulePatchSchema, TrendQuery,
+  AuditQuery, DailyUsageQuery, IdParams, PreviewQuery, ReleaseFieldsSchema, RouteUsageQuery, RuleFieldsSchema, RulePatchSchema, TrendQuery,
   UsageQuery, VersionsQuery,
   type ReleaseFieldsInput, type RuleFieldsInput, type RulePatchInput
 } from './schemas.js'
@@ -218,6 +218,23 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
       const trend = rangeTrend(await repository.dailyRequests(days, platform, versions), firstOfLastDays(days), firstOfLastDays(1))
       return { range, platform, days, retention_days: release.usageRetentionDays, trend }
     })
+
+  // Each day's requests by app version (the busiest by name, the rest as one) and by contract
+  // version: the page's stacked charts of shares.
+  admin.get<{ Querystring: { days: number, top: number } }>('/usage/daily', { schema: { querystring: DailyUsageQuery } }, async (request) => {
+    const days = await usageDays(request, request.query.days)
+    const counts = await repository.dailyUsage(days, request.query.top)
+    const [first, last] = [firstOfLastDays(days), firstOfLastDays(1)]
+    const versions = dailySeries(counts.versions, first, last)
+    return {
+      days,
+      retention_days: release.usageRetentionDays,
+      dates: versions.days,
+      totals: versions.totals,
+      versions: versions.series,
+      contracts: dailySeries(counts.contracts, first, last).series
+    }
+  })
 
   admin.get<{ Querystring: { days: number, contract?: string } }>('/usage/routes', { schema: { querystring: RouteUsageQuery } }, async (request) => {
     const days = await usageDays(request, request.query.days)
