@@ -85,6 +85,9 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
 
   admin.decorateRequest('actor', 'admin')
   admin.addHook('onRequest', async (request, reply) => {
+    // No answer here is taken for a type it does not say it is: the page's policy lets scripts
+    // come from this port, and a JSON answer must never run as one.
+    reply.header('x-content-type-options', 'nosniff')
     const given = credentials(request.headers.authorization ?? '')
     if (given === null) {
       // The page's address asks the browser for the token; the API's paths say what they take.
@@ -110,9 +113,12 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
     .type('text/html; charset=utf-8')
     .header('content-security-policy', page.contentSecurityPolicy)
     .header('cache-control', 'no-store')
-    .header('x-content-type-options', 'nosniff')
     .header('referrer-policy', 'no-referrer')
     .send(page.html))
+
+  for (const { path, type, body } of page.assets) {
+    admin.get(path, async (_request, reply) => reply.type(type).header('cache-control', 'private, max-age=86400').send(body))
+  }
 
   admin.get('/rules', async () => ({ rules: await repository.listRules() }))
 
