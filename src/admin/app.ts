@@ -7,14 +7,14 @@ import { DatabaseUnavailableError, QueryInvalidError, ReleaseExistsError, Releas
 import { rangeProblem } from '../release/policy.js'
 import type { Release } from '../release/plugin.js'
 import { previewRule } from '../release/preview.js'
-import { rangeTrend, versionsInRange } from '../release/trend.js'
+import { dailySeries, rangeTrend, versionsInRange } from '../release/trend.js'
 import { firstOfLastDays } from '../release/usage.js'
 import { ReleaseRepository, toRule } from '../release/repository.js'
 import { isDatabaseUnavailable, openDatabase } from '../storage/database.js'
 import { newRule, platformProblem, releaseFields, ruleFields } from './fields.js'
 import { adminPage } from './page.js'
 import {
-  AuditQuery, IdParams, PreviewQuery, ReleaseFieldsSchema, RouteUsageQuery, RuleFieldsSchema, RulePatchSchema, TrendQuery,
+  AuditQuery, DailyUsageQuery, IdParams, PreviewQuery, ReleaseFieldsSchema, RouteUsageQuery, RuleFieldsSchema, RulePatchSchema, TrendQuery,
   UsageQuery, VersionsQuery,
   type ReleaseFieldsInput, type RuleFieldsInput, type RulePatchInput
 } from './schemas.js'
@@ -102,6 +102,9 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
 
   admin.decorateRequest('actor', 'admin')
   admin.addHook('onRequest', async (request, reply) => {
+    // No answer here is taken for a type it does not say it is: the page's policy lets scripts
+    // come from this port, and a JSON answer must never run as one.
+    reply.header('x-content-type-options', 'nosniff')
     const given = credentials(request.headers.authorization ?? '')
     if (given === null) {
       // The page's address asks the browser for the token; the API's paths say what they take.
@@ -132,9 +135,12 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
     .type('text/html; charset=utf-8')
     .header('content-security-policy', page.contentSecurityPolicy)
     .header('cache-control', 'no-store')
-    .header('x-content-type-options', 'nosniff')
     .header('referrer-policy', 'no-referrer')
     .send(page.html))
+
+  for (const { path, type, body } of page.assets) {
+    admin.get(path, async (_request, reply) => reply.type(type).header('cache-control', 'private, max-age=86400').send(body))
+  }
 
   admin.get('/rules', async () => ({ rules: await repository.listRules() }))
 
@@ -249,6 +255,23 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
       const trend = rangeTrend(await repository.dailyRequests(days, platform, versions), firstOfLastDays(days), firstOfLastDays(1))
       return { range, platform, days, retention_days: release.usageRetentionDays, trend }
     })
+
+  // Each day's requests by app version (the busiest by name, the rest as one) and by contract
+  // version: the page's stacked charts of shares.
+  admin.get<{ Querystring: { days: number, top: number } }>('/usage/daily', { schema: { querystring: DailyUsageQuery } }, async (request) => {
+    const days = await usageDays(request, request.query.days)
+    const counts = await repository.dailyUsage(days, request.query.top)
+    const [first, last] = [firstOfLastDays(days), firstOfLastDays(1)]
+    const versions = dailySeries(counts.versions, first, last)
+    return {
+      days,
+      retention_days: release.usageRetentionDays,
+      dates: versions.days,
+      totals: versions.totals,
+      versions: versions.series,
+      contracts: dailySeries(counts.contracts, first, last).series
+    }
+  })
 
   admin.get<{ Querystring: { days: number, contract?: string } }>('/usage/routes', { schema: { querystring: RouteUsageQuery } }, async (request) => {
     const days = await usageDays(request, request.query.days)

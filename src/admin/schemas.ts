@@ -39,6 +39,11 @@ export const TrendQuery = Type.Object({
   platform: Type.Optional(Type.String({ maxLength: 32 })),
   days: Type.Integer({ minimum: 1, maximum: 366, default: 30 })
 })
+/** Usage per day for the page's stacked charts: the `top` busiest app versions by name, the rest as one. */
+export const DailyUsageQuery = Type.Object({
+  days: Type.Integer({ minimum: 1, maximum: 366, default: 7 }),
+  top: Type.Integer({ minimum: 1, maximum: 20, default: 8 })
+})
 export const RouteUsageQuery = Type.Object({
   days: Type.Integer({ minimum: 1, maximum: 366, default: 7 }),
   contract: Type.Optional(Type.String({ minLength: 1, maxLength: 64 }))

@@ -76,6 +76,13 @@ export interface UsageSummary {
   share: number
 }
 
+/** Requests on one day from one app or contract version (null: the rest, together). */
+export interface DailyCount {
+  day: string
+  name: string | null
+  requests: number
+}
+
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 
 /** Requests to one route of one contract version, by status class. */
@@ -343,6 +350,32 @@ export class ReleaseRepository {
     if (platform !== null) query.where('platform', platform)
     const rows: Array<Record<string, string>> = await query
     return rows.map((row) => ({ day: row.day, total: Number(row.total), requests: Number(row.requests) }))
+  }
+
+  /**
+   * Requests per day since `days` days ago: by app version, the `top` busiest of those days by
+   * name and the rest as one (name null), and by contract version. At most days × (top + 1) and
+   * days × contracts rows, however many versions clients make up.
+   */
+  async dailyUsage (days: number, top: number): Promise<{ versions: DailyCount[], contracts: DailyCount[] }> {
+    const since = firstOfLastDays(days)
+    const toCounts = (rows: Array<Record<string, string | null>>) =>
+      rows.map((row) => ({ day: String(row.day), name: row.name, requests: Number(row.requests) }))
+    const versions = await this.knex
+      .with('busiest', (q) => q.from('evergate_usage').where('day', '>=', since).groupBy('app_version')
+        .select('app_version').orderByRaw('sum(count) desc, app_version').limit(top))
+      .from('evergate_usage as u')
+      .leftJoin('busiest as b', 'b.app_version', 'u.app_version')
+      .where('u.day', '>=', since)
+      .groupBy('u.day', 'b.app_version')
+      .select(this.knex.raw('u.day::text as day'), 'b.app_version as name')
+      .sum({ requests: 'u.count' })
+    const contracts = await this.knex('evergate_usage')
+      .where('day', '>=', since)
+      .groupBy('day', 'contract_version')
+      .select(this.knex.raw('day::text as day'), 'contract_version as name')
+      .sum({ requests: 'count' })
+    return { versions: toCounts(versions), contracts: toCounts(contracts) }
   }
 
   /**

@@ -34,3 +34,39 @@ export function rangeTrend (
   }
   return days
 }
+
+/** One series of a stacked chart: a version's requests each day, and its share of them all. */
+export interface DailySeries {
+  /** null: the versions not named, together. */
+  name: string | null
+  requests: number[]
+  share: number
+}
+
+/**
+ * Daily counts as series over every day from `firstDay` to `lastDay` (those with no traffic at 0),
+ * busiest first and the rest last, with each day's total: what a stacked chart of shares draws.
+ */
+export function dailySeries (
+  counts: ReadonlyArray<{ day: string, name: string | null, requests: number }>,
+  firstDay: string,
+  lastDay: string
+): { days: string[], totals: number[], series: DailySeries[] } {
+  const days = rangeTrend([], firstDay, lastDay).map((d) => d.day)
+  const index = new Map(days.map((day, i) => [day, i]))
+  const totals = days.map(() => 0)
+  const byName = new Map<string | null, DailySeries>()
+  for (const { day, name, requests } of counts) {
+    const i = index.get(day)
+    if (i === undefined) continue
+    const series = byName.get(name) ?? { name, requests: days.map(() => 0), share: 0 }
+    series.requests[i] += requests
+    totals[i] += requests
+    byName.set(name, series)
+  }
+  const all = totals.reduce((sum, n) => sum + n, 0)
+  const series = [...byName.values()]
+  for (const s of series) s.share = all === 0 ? 0 : s.requests.reduce((sum, n) => sum + n, 0) / all
+  series.sort((a, b) => Number(a.name === null) - Number(b.name === null) || b.share - a.share || String(a.name).localeCompare(String(b.name)))
+  return { days, totals, series }
+}

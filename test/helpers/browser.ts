@@ -25,9 +25,11 @@ export async function launch (t: { teardown (fn: () => unknown): void }): Promis
   return browser
 }
 
-export async function open (browser: Browser, url: string, viewport = { width: 1280, height: 900 }): Promise<OpenedPage> {
+/** `credentials` answer the page's HTTP authentication challenge, as a person would in the browser's dialog. */
+export async function open (browser: Browser, url: string, viewport = { width: 1280, height: 900 }, credentials?: { username: string, password: string }): Promise<OpenedPage> {
   const page = await browser.newPage()
   await page.setViewport(viewport)
+  if (credentials !== undefined) await page.authenticate(credentials)
   const errors: string[] = []
   const offsite: string[] = []
   page.on('console', (message) => { if (message.type() === 'error') errors.push(`${message.text()} (${message.location().url ?? ''})`) })
