@@ -4,6 +4,7 @@ import type { Socket } from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { peerTrust, type GatewayConfig } from './config.js'
+import type { ExampleSet } from './compatibility/examples.js'
 import { releaseDates } from './compatibility/snapshots.js'
 import { buildPlans, loadBundle, type Bundle, type BundleSource, type Plans } from './engine/index.js'
 import clientErrors from './gateway/client-errors.js'
@@ -25,6 +26,7 @@ export interface EvergateOptions extends Omit<GatewayConfig, 'port' | 'host' | '
   metrics: Metrics
   /** Each frozen version's release day, read from the frozen copies at boot. */
   released: ReadonlyMap<string, string>
+  examples?: ExampleSet
 }
 
 /**
@@ -60,7 +62,7 @@ async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions):
   await fastify.register(upstreams, opts.upstream)
   await fastify.register(jsonBody)
   await fastify.register(validation)
-  await fastify.register(contractDocs, { plans: opts.plans, versionHeader: opts.versionHeader, platformHeader: opts.platformHeader, platforms: opts.platforms, appStatus: opts.release !== null })
+  await fastify.register(contractDocs, { plans: opts.plans, versionHeader: opts.versionHeader, platformHeader: opts.platformHeader, platforms: opts.platforms, appStatus: opts.release !== null, examples: opts.examples })
   const watchResponses = contractSampler({
     rate: opts.contractSampleRate, plans: opts.plans, metrics: opts.metrics, log: fastify.log, maxBytes: opts.upstream.translateLimit
   })
@@ -194,6 +196,6 @@ export async function buildApp ({ config, bundle: source, logger, metrics = crea
   server.httpAllowHalfOpen = true
   drainOnClose(app)
   const { logLevel: _logLevel, admin: _admin, ...options } = config
-  await app.register(evergate, { ...options, bundle, plans, metrics, released })
+  await app.register(evergate, { ...options, bundle, plans, metrics, released, examples: source.examples })
   return app
 }

@@ -4,20 +4,21 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { ContractPlan, Plans, RoutePlan } from '../engine/index.js'
 import { ContractNotFoundError } from '../gateway/errors.js'
+import { examplesFor, type Example, type ExampleSet } from '../compatibility/examples.js'
 import { extractComponents, gatewayErrors, operationSchema, reason } from './openapi.js'
 
 // The mobile team's reference: one OpenAPI document per contract version, as that version's apps
 // see the API, and a page (Scalar, served from its package) with a picker over every version.
 
-/** A route's examples in one version, by status (see src/compatibility/examples.ts). */
-export type ExamplesOf = (version: string, plan: RoutePlan) => ReadonlyMap<number, ReadonlyArray<{ name: string, summary?: string, body: unknown }>>
+type ByStatus = ReadonlyMap<number, ReadonlyArray<{ name: string, summary?: string, body: unknown }>>
 
 export interface DocsOptions {
   plans: Plans
   versionHeader: string
   platformHeader: string
   platforms: readonly string[]
-  examples?: ExamplesOf
+  /** Head's examples: each version's document shows them in its shape, pushed down its chains. */
+  examples?: ExampleSet
   /** Whether release management serves `/_evergate/app-status` (documented in every version). */
   appStatus: boolean
 }
@@ -30,13 +31,28 @@ interface VersionStatus {
 }
 
 const decoratorOf = (version: string) => `evergateDocs_${version.replace(/\W/g, '_')}`
-const NO_EXAMPLES: ExamplesOf = () => new Map()
+/** Per version and route, its examples by status: derived once, at the first document asked for. */
+function examplesBy (plans: Plans, set: ExampleSet | undefined): (version: string, plan: RoutePlan) => ByStatus {
+  const cache = new Map<string, Record<string, Example[]>>()
+  return (version, plan) => {
+    if (set === undefined) return new Map()
+    let routes = cache.get(version)
+    if (routes === undefined) cache.set(version, routes = examplesFor(plans, set, version))
+    const byStatus = new Map<number, Array<{ name: string, body: unknown }>>()
+    for (const { name, response } of routes[plan.route] ?? []) {
+      const list = byStatus.get(response.status) ?? []
+      list.push({ name, body: response.body })
+      byStatus.set(response.status, list)
+    }
+    return byStatus
+  }
+}
 
 async function contractDocs (fastify: FastifyInstance, opts: DocsOptions): Promise<void> {
   const { plans, versionHeader } = opts
   const byVersion = new Map<string, ContractPlan>(plans.contracts.map((c) => [c.version, c]))
   const canonical = gatewayErrors(versionHeader)
-  const examplesOf = opts.examples ?? NO_EXAMPLES
+  const examplesOf = examplesBy(plans, opts.examples)
 
   // The status of the app version a contract is named for: the first build that shipped with it.
   const statusOf = (version: string): VersionStatus => {

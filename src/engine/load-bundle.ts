@@ -14,6 +14,8 @@ export interface BundleSource {
   changesDir: string
   /** `contracts/snapshots/`: the frozen copies, whose metadata dates each release (the changelog's). */
   snapshotsDir?: string
+  /** Head's typed examples (`defineExamples`): the docs show them, pushed down to each version. */
+  examples?: import('../compatibility/examples.js').ExampleSet
   /** How `evergate contracts check` judges this deployment's changes (docs/compatibility-rules.md). */
   compatibility?: {
     /**

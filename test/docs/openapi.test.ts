@@ -41,6 +41,9 @@ t.test('what a mobile team needs: named operations, named types, headers, every 
   const profile = ops.get('GET /profile')!
   t.same(profile.parameters.filter((p) => p.in === 'header').map((p) => p.name), ['x-app-version', 'x-app-platform'], 'the version and platform headers are parameters')
   t.same(profile.responses['200'].content['application/json'].schema, { $ref: '#/components/schemas/Profile' }, 'a named type, not an anonymous copy')
+  const [profileExample] = Object.values(profile.responses['200'].content['application/json'].examples) as Array<{ value: any }>
+  t.match(profileExample.value, { name: 'Ada Lovelace', avatar: String }, 'head\'s example, pushed down to the 1.0.0 shape')
+  t.notOk('first_name' in profileExample.value)
   t.match(v1.components.schemas.Profile.properties, { name: { type: 'string' }, avatar: { type: 'string' } }, '1.0.0 apps see name and avatar')
   t.same(Object.keys(profile.responses['200'].headers).sort(), ['deprecation', 'link', 'sunset', 'vary', 'x-contract-version'], 'the deprecation headers are documented')
   const articles = ops.get('GET /articles')!.responses['200'].content['application/json'].schema

@@ -43,6 +43,8 @@ t.test('/_evergate/docs shows the API, and each version\'s when picked', async (
   await page.waitForFunction(() => document.body.innerText.includes('Change the profile'), { timeout: 10_000 })
   await page.waitForFunction(() => /GET\s*\/profile/.test(document.body.innerText), { timeout: 10_000 })
   t.match(await text(), /GET\s*\/profile/, '1.0.0 shows GET /profile')
+  await page.waitForFunction(() => document.body.innerText.includes('Ada Lovelace'), { timeout: 10_000 })
+  t.match(await text(), /"name": "Ada Lovelace"/, 'with its example, in the 1.0.0 shape')
   t.notMatch(await text(), /\/users\/me/, 'and not head\'s routes')
   t.same(offsite, [], 'nothing is asked of another host')
   t.same(errors, [], 'no console errors')
