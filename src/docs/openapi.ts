@@ -28,7 +28,7 @@ const REASONS: Record<number, string> = {
 export const reason = (status: number): string => REASONS[status] ?? `Status ${status}`
 
 /** The gateway's own answers every route may give, as canonical errors (rendered per version). */
-export function gatewayErrors (versionHeader: string): ReadonlyMap<number, CanonicalError> {
+export function gatewayErrors (): ReadonlyMap<number, CanonicalError> {
   const e = (statusCode: number, code: string, message: string, details?: unknown): [number, CanonicalError] =>
     [statusCode, { statusCode, code, message, ...(details === undefined ? {} : { details }) }]
   return new Map([
@@ -40,7 +40,7 @@ export function gatewayErrors (versionHeader: string): ReadonlyMap<number, Canon
     e(502, 'EVG_ERR_UPSTREAM_UNREACHABLE', 'The core service cannot be reached'),
     e(503, 'EVG_ERR_UPSTREAM_RESET', 'The core service dropped the connection'),
     e(504, 'EVG_ERR_UPSTREAM_TIMEOUT', 'The core service did not answer in time')
-  ].map(([status, error]) => [status, { ...error, message: error.message.replace('%header', versionHeader) }]))
+  ])
 }
 
 /** The headers every answer of a versioned route may carry. */

@@ -51,7 +51,7 @@ function examplesBy (plans: Plans, set: ExampleSet | undefined): (version: strin
 async function contractDocs (fastify: FastifyInstance, opts: DocsOptions): Promise<void> {
   const { plans, versionHeader } = opts
   const byVersion = new Map<string, ContractPlan>(plans.contracts.map((c) => [c.version, c]))
-  const canonical = gatewayErrors(versionHeader)
+  const canonical = gatewayErrors()
   const examplesOf = examplesBy(plans, opts.examples)
 
   // The status of the app version a contract is named for: the first build that shipped with it.
