@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util'
+import { schemaShape } from '../engine/index.js'
 import { boundRuleId, RULES, type Bound, type Severity, type SeverityOverrides } from './rules.js'
 
 // Compares a frozen contract (what a version's apps were built against) with the contract the
@@ -51,22 +52,12 @@ interface Where {
   readonly parameters: boolean
 }
 
-// Words about a schema, not its shape: rewording them breaks nobody.
+// Words about a schema, not its shape: rewording them breaks nobody. Unlike the boot's check of
+// error shapes, `default` is shape here: a request's default changed is a finding of its own.
 const ANNOTATIONS = new Set(['title', 'description', 'examples', 'example', '$comment', '$id', 'deprecated', 'readOnly', 'writeOnly'])
-const SCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions'])
 
 /** A schema without its annotations, so that equal shapes compare equal. */
-export function shapeOf (schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(shapeOf)
-  if (typeof schema !== 'object' || schema === null) return schema
-  const out: Schema = {}
-  for (const [key, inner] of Object.entries(schema)) {
-    if (SCHEMA_MAPS.has(key) && typeof inner === 'object' && inner !== null) {
-      out[key] = Object.fromEntries(Object.entries(inner).map(([name, sub]) => [name, shapeOf(sub)]))
-    } else if (!ANNOTATIONS.has(key)) out[key] = shapeOf(inner)
-  }
-  return out
-}
+export const shapeOf = (schema: unknown): unknown => schema === undefined ? undefined : schemaShape(schema, ANNOTATIONS)
 
 const same = (a: unknown, b: unknown): boolean => isDeepStrictEqual(shapeOf(a), shapeOf(b))
 

@@ -83,6 +83,28 @@ export function deriveContract<
   })
 }
 
+// Keywords whose value maps names to schemas: a property may well be called "description".
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions'])
+
+/**
+ * A schema as JSON Schema (as the snapshots freeze it), without the keywords in `annotations`:
+ * words about a schema, not its shape, that each caller names for what it compares.
+ */
+export function schemaShape (schema: unknown, annotations: ReadonlySet<string>): unknown {
+  const strip = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(strip)
+    if (typeof value !== 'object' || value === null) return value
+    const out: Record<string, unknown> = {}
+    for (const [key, inner] of Object.entries(value)) {
+      if (SCHEMA_MAPS.has(key) && typeof inner === 'object' && inner !== null) {
+        out[key] = Object.fromEntries(Object.entries(inner).map(([name, sub]) => [name, strip(sub)]))
+      } else if (!annotations.has(key)) out[key] = strip(inner)
+    }
+    return out
+  }
+  return strip(JSON.parse(JSON.stringify(schema)))
+}
+
 /** The JSON a released contract is frozen as: plain JSON Schema, no functions. */
 export function contractSnapshot (contract: Contract): unknown {
   return JSON.parse(JSON.stringify({ version: contract.version, error: contract.error, routes: contract.routes }))

@@ -1,5 +1,5 @@
 // The API a deployment's contracts/ and versions/ are written against.
-export { defineContract, deriveContract, contractSnapshot } from './contract.js'
+export { defineContract, deriveContract, contractSnapshot, schemaShape } from './contract.js'
 export type { CanonicalError, Contract, HeadContract, HttpMethod, RouteContract, RouteKey, RouteTable } from './contract.js'
 export { defineChange, isVersionChange, runStep } from './change.js'
 export type { ChangeRoutes, ChangeSpec, HeaderMap, RequestContext, RequestStepContext, ResponseContext, RouteSteps, VersionChange } from './change.js'

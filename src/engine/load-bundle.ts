@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
 import semver from 'semver'
 import { isVersionChange, type RouteChange, type VersionChange } from './change.js'
-import type { Contract, HeadContract, RouteContract, RouteKey } from './contract.js'
+import { schemaShape, type Contract, type HeadContract, type RouteContract, type RouteKey } from './contract.js'
 import { BundleChangeError, BundleContractError } from './errors.js'
 
 /** What a deployment hands the gateway: its contracts and the folder of its version changes. */
@@ -114,24 +114,7 @@ async function importChanges (dir: string, contracts: Contract[]): Promise<Map<s
 
 // Words about a schema, not its shape: a description reworded is not a new error shape.
 const ANNOTATIONS = new Set(['title', 'description', 'examples', 'default', '$comment', '$id'])
-// Keywords whose value maps names to schemas: a property may well be called "description".
-const SCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions'])
-
-/** A schema as JSON Schema (as the snapshots freeze it), without its annotations. */
-function shapeOf (schema: unknown): unknown {
-  const strip = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(strip)
-    if (typeof value !== 'object' || value === null) return value
-    const out: Record<string, unknown> = {}
-    for (const [key, inner] of Object.entries(value)) {
-      if (SCHEMA_MAPS.has(key) && typeof inner === 'object' && inner !== null) {
-        out[key] = Object.fromEntries(Object.entries(inner).map(([name, sub]) => [name, strip(sub)]))
-      } else if (!ANNOTATIONS.has(key)) out[key] = strip(inner)
-    }
-    return out
-  }
-  return strip(JSON.parse(JSON.stringify(schema)))
-}
+const shapeOf = (schema: unknown): unknown => schemaShape(schema, ANNOTATIONS)
 
 const AsyncFunction = Object.getPrototypeOf(async () => {}) as object
 
