@@ -2,15 +2,11 @@ import { parseArgs } from 'node:util'
 import { changelog as buildChangelog, changelogMarkdown, differences, differencesMarkdown } from '../compatibility/changes.js'
 import { releaseDates } from '../compatibility/snapshots.js'
 import { loadBundle, type BundleSource } from '../engine/index.js'
+import { loadBundleSource } from './bundle.js'
 import { UsageError, type Io } from './io.js'
 
 // `evergate changelog`: the changelog as Markdown, from the contracts and the change files; with
 // --from (and --to), what changes for an app moving between two versions.
-
-export async function loadBundleSource (): Promise<BundleSource> {
-  const { default: source } = await import('../../versions/index.js') as { default: BundleSource }
-  return source
-}
 
 export async function changelog (args: string[], io: Io, load: () => Promise<BundleSource> = loadBundleSource): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true })

@@ -5,7 +5,8 @@ import { scaffoldHead } from '../compatibility/scaffold.js'
 import { FORMATS, formatReport, type Format } from '../compatibility/report.js'
 import { checkOverrides, SEVERITIES, type Severity, type SeverityOverrides } from '../compatibility/rules.js'
 import { checkSnapshots, describe, fails, freezeSnapshots, refreezeSnapshot, RefreezeRefused } from '../compatibility/snapshots.js'
-import type { BundleSource, Contract } from '../engine/index.js'
+import type { Contract } from '../engine/index.js'
+import { loadBundleSource } from './bundle.js'
 import { UsageError, type Io } from './io.js'
 import { verifyCommand } from './verify.js'
 
@@ -19,7 +20,7 @@ export interface ContractSource {
 }
 
 export async function loadContracts (): Promise<ContractSource> {
-  const { default: bundle } = await import('../../versions/index.js') as { default: BundleSource }
+  const bundle = await loadBundleSource()
   return { contracts: bundle.contracts, severities: bundle.compatibility?.severities }
 }
 

@@ -1,16 +1,12 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { formatCheck, verifyDeployment } from '../compatibility/verify.js'
-import type { ExampleSet } from '../compatibility/examples.js'
-import { buildPlans, loadBundle, type BundleSource } from '../engine/index.js'
+import { buildPlans, loadBundle } from '../engine/index.js'
+import { loadBundleSource } from './bundle.js'
 import { UsageError, type Io } from './io.js'
 
 // `evergate contracts verify --url <gateway>`: the deployment check, before traffic moves to it.
-
-/** The bundle's own snapshots, wherever the command runs from (compiled, this is dist/src/cli/verify.js; JSON is not compiled). */
-const SNAPSHOTS = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../contracts/snapshots' : '../../../contracts/snapshots', import.meta.url))
 
 export async function verifyCommand (args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -24,11 +20,13 @@ export async function verifyCommand (args: string[], io: Io): Promise<number> {
   const timeout = values.timeout === undefined ? 10_000 : Number(values.timeout)
   if (!Number.isInteger(timeout) || timeout < 1) throw new UsageError(`--timeout "${values.timeout}" is not a number of milliseconds`)
 
-  const snapshots = values.snapshots === undefined ? SNAPSHOTS : resolve(values.snapshots)
+  const source = await loadBundleSource()
+  const snapshots = values.snapshots === undefined ? source.snapshotsDir : resolve(values.snapshots)
+  if (snapshots === undefined) throw new UsageError('the bundle names no snapshotsDir: give --snapshots <folder>')
   // A mistyped folder would pass for a bundle with nothing frozen yet.
   if (!existsSync(snapshots)) throw new UsageError(`--snapshots: no folder ${snapshots}`)
-  const { default: source } = await import('../../versions/index.js') as { default: BundleSource }
-  const { default: examples } = await import('../../contracts/examples.js') as { default: ExampleSet }
+  const { examples } = source
+  if (examples === undefined) throw new UsageError('the bundle has no examples (defineBundle({ examples })): nothing to replay')
   const report = await verifyDeployment({
     url: values.url,
     plans: buildPlans(await loadBundle(source)),
