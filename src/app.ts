@@ -20,7 +20,7 @@ import { createMetrics, type Metrics } from './metrics.js'
 import contractDocs from './docs/plugin.js'
 import { contractSampler } from './compatibility/sampling.js'
 
-export interface EvergateOptions extends Omit<GatewayConfig, 'port' | 'host' | 'logLevel' | 'admin'> {
+export interface EvergateOptions extends Omit<GatewayConfig, 'port' | 'host' | 'logLevel' | 'admin' | 'tracing'> {
   bundle: Bundle
   plans: Plans
   metrics: Metrics
@@ -66,7 +66,14 @@ async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions):
   const watchResponses = contractSampler({
     rate: opts.contractSampleRate, plans: opts.plans, metrics: opts.metrics, log: fastify.log, maxBytes: opts.upstream.translateLimit
   })
-  await fastify.register(versionedRoutes, { plans: opts.plans, vary, metrics: opts.metrics, trustsPeer: peerTrust(opts.trustProxy), watchResponses })
+  await fastify.register(versionedRoutes, {
+    plans: opts.plans,
+    vary,
+    metrics: opts.metrics,
+    trustsPeer: peerTrust(opts.trustProxy),
+    watchResponses,
+    traceRoute: fastify.hasDecorator('traceRoute') ? fastify.traceRoute : null
+  })
   await fastify.register(publicRoutes, { prefix: '/_evergate', bundle: opts.bundle, plans: opts.plans, released: opts.released })
 }
 
@@ -195,7 +202,14 @@ export async function buildApp ({ config, bundle: source, logger, metrics = crea
   const server: Server & { httpAllowHalfOpen?: boolean } = app.server
   server.httpAllowHalfOpen = true
   drainOnClose(app)
-  const { logLevel: _logLevel, admin: _admin, ...options } = config
+  const { logLevel: _logLevel, admin: _admin, tracing, ...options } = config
+  if (tracing !== null) {
+    // Imported only when an OTLP endpoint is configured: without one, nothing of the
+    // OpenTelemetry SDK is loaded, and a request pays nothing for it. First, so that it sees
+    // every route.
+    const { default: tracingPlugin } = await import('./telemetry/plugin.js')
+    await app.register(tracingPlugin, tracing)
+  }
   await app.register(evergate, { ...options, bundle, plans, metrics, released, examples: source.examples })
   return app
 }

@@ -2,6 +2,7 @@ import proxyAddr from '@fastify/proxy-addr'
 import { Type, type Static } from '@sinclair/typebox'
 import envSchema from 'env-schema'
 import type { UpstreamOptions } from './proxy/upstreams.js'
+import { tracingConfig, type TracingConfig } from './telemetry/config.js'
 
 // Everything the gateway reads from the environment, with its default. Checked once at start:
 // a bad value stops the process with a message that names the variable.
@@ -76,7 +77,38 @@ export const EnvSchema = Type.Object({
   ADMIN_PORT: Type.Integer({ default: 8081, minimum: 0, maximum: 65535 }),
   ADMIN_HOST: Type.String({ default: '127.0.0.1' }),
   /** The admin API's bearer token; with none, the admin API is off. */
-  EVERGATE_ADMIN_TOKEN: Type.String({ default: '' })
+  EVERGATE_ADMIN_TOKEN: Type.String({ default: '' }),
+  // Tracing (docs/observability.md): the standard OpenTelemetry variables. With no endpoint set,
+  // none of the OpenTelemetry SDK is loaded.
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.String({
+    default: '',
+    description: 'The OTLP/HTTP collector (http://otel-collector:4318): spans go to its /v1/traces. Empty, with no traces endpoint either: no tracing'
+  }),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: Type.String({
+    default: '',
+    description: 'The URL spans are sent to, used as it is (no /v1/traces added); wins over OTEL_EXPORTER_OTLP_ENDPOINT'
+  }),
+  OTEL_EXPORTER_OTLP_PROTOCOL: Type.String({
+    default: 'http/protobuf',
+    description: 'How spans are encoded: http/protobuf or http/json (grpc is not offered)'
+  }),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: Type.String({ default: '', description: 'The same for spans only; wins over OTEL_EXPORTER_OTLP_PROTOCOL' }),
+  OTEL_EXPORTER_OTLP_HEADERS: Type.String({
+    default: '',
+    description: 'Headers sent with every export, key=value,key=value, percent-encoded (a hosted backend\'s API key)'
+  }),
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: Type.String({ default: '', description: 'The same for spans only; added to OTEL_EXPORTER_OTLP_HEADERS, and wins on the same key' }),
+  OTEL_SERVICE_NAME: Type.String({ default: '', description: 'service.name of the spans; empty: the service.name of OTEL_RESOURCE_ATTRIBUTES, else evergate' }),
+  OTEL_RESOURCE_ATTRIBUTES: Type.String({
+    default: '',
+    description: 'More attributes of every span\'s resource, key=value,key=value, percent-encoded (deployment.environment.name=production)'
+  }),
+  OTEL_TRACES_SAMPLER: Type.String({
+    default: 'parentbased_always_on',
+    description: 'Which requests are traced: always_on, always_off, traceidratio, or parentbased_ of one of them (a request whose traceparent says sampled or not is kept or not as it says)'
+  }),
+  OTEL_TRACES_SAMPLER_ARG: Type.String({ default: '', description: 'The share of requests the traceidratio samplers keep, 0 to 1; empty: 1' }),
+  OTEL_SDK_DISABLED: Type.Boolean({ default: false, description: 'true turns tracing off whatever endpoint is set' })
 })
 
 export type Env = Static<typeof EnvSchema>
@@ -103,6 +135,8 @@ export interface GatewayConfig {
   contractSampleRate: number
   release: ReleaseConfig | null
   admin: { port: number, host: string, token: string | null }
+  /** Tracing to an OTLP collector (OTEL_EXPORTER_OTLP_ENDPOINT); null: off, and nothing of it loaded. */
+  tracing: TracingConfig | null
 }
 
 export interface ReleaseConfig {
@@ -258,6 +292,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
           usageRetentionDays: e.EVERGATE_USAGE_RETENTION_DAYS
         }
       : null,
-    admin: { port: e.ADMIN_PORT, host: e.ADMIN_HOST, token: e.EVERGATE_ADMIN_TOKEN === '' ? null : e.EVERGATE_ADMIN_TOKEN }
+    admin: { port: e.ADMIN_PORT, host: e.ADMIN_HOST, token: e.EVERGATE_ADMIN_TOKEN === '' ? null : e.EVERGATE_ADMIN_TOKEN },
+    tracing: tracingConfig(e)
   }
 }

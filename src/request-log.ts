@@ -4,7 +4,7 @@ import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
  * The probes an orchestrator or a Docker HEALTHCHECK sends every few seconds on every instance:
  * a line each would bury the traffic. A probe that fails with an error is still logged.
  */
-const PROBES = new Set(['/_evergate/health', '/_evergate/ready'])
+export const PROBES: ReadonlySet<string> = new Set(['/_evergate/health', '/_evergate/ready'])
 
 /**
  * One log line per request, written when the response is done, with who called (app version,

@@ -9,6 +9,7 @@ import { exchange, type CoreResponse, type ExchangeOptions } from './exchange.js
 import { ClientGoneError, UpstreamBadResponseError, upstreamFailure } from './errors.js'
 import type { Upstream } from './upstreams.js'
 import type { Metrics } from '../metrics.js'
+import type { TraceRoute } from '../telemetry/stages.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -182,6 +183,8 @@ export interface ForwardOptions {
   trustsPeer: (address: string) => boolean
   /** The contract sampler, when EVERGATE_CONTRACT_SAMPLE_RATE is above 0. */
   watchResponses?: WatchResponses | null
+  /** Spans for the request chain, the core call and the response chain, when tracing is on. */
+  traceRoute?: TraceRoute | null
 }
 
 /**
@@ -195,9 +198,10 @@ const COLLECT_UP_TO = 64 * 1024
  * the response down. Everything that depends only on the route is decided here, once, at boot.
  */
 export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upstream: Upstream,
-  { vary, metrics, trustsPeer, watchResponses }: ForwardOptions) {
+  { vary, metrics, trustsPeer, watchResponses, traceRoute }: ForwardOptions) {
   const { target, request: steps, contract } = plan
   const watch = watchResponses?.(plan) ?? null
+  const stages = traceRoute?.(plan, upstream) ?? null
   const { pool } = upstream
   const upstreamTimer = metrics.upstreamSeconds.labels(upstream.name)
   const requestChainTimer = metrics.chainSeconds.labels(contract, 'request')
@@ -290,8 +294,10 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     let body: Buffer | string | undefined = request.rawBody
     if (ctx !== null) {
       const started = performance.now()
+      stages?.chain(request, 'request')
       path = upstreamPath(request, path, ctx)
       if (steps.body.length > 0) body = JSON.stringify(ctx.run(steps.body, request.body))
+      stages?.end(request)
       requestChainTimer.observe((performance.now() - started) / 1000)
     }
 
@@ -300,6 +306,7 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     // Gone while its body was read or its request steps ran: nothing to ask the core.
     if (request.clientGone) return reply.hijack()
     let res
+    stages?.coreCall(request, headers)
     const sent = performance.now()
     try {
       res = await exchange(pool, { method: target.method, path, headers, body }, exchangeOptions, request)
@@ -308,6 +315,7 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
       if (err instanceof ClientGoneError) return reply.hijack()
       throw upstreamFailure(err, upstream.name)
     }
+    stages?.end(request, res.statusCode)
     upstreamTimer.observe((res.headersAt - sent) / 1000)
     if (watch !== null) res = watch(res)
 
@@ -332,6 +340,7 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
     if (chain !== null) {
       const steps = new ResponseStepContext(res.statusCode, ctx ?? requestContext(request), answer)
       const started = performance.now()
+      stages?.chain(request, 'response')
       try {
         data = steps.run(chain.steps, data, readsBody)
       } catch (err) {
@@ -339,6 +348,7 @@ export function createForwarder (plan: RoutePlan & { target: RouteTarget }, upst
         if (!Buffer.isBuffer(res.body)) res.body.destroy()
         throw err
       }
+      stages?.end(request)
       responseChainTimer.observe((performance.now() - started) / 1000)
       answer = steps.result()
     }

@@ -7,7 +7,7 @@ import { openDatabase, type Database, type DatabaseOptions } from '../storage/da
 import { migrate } from '../storage/migrations.js'
 import type { RoutePlan } from '../engine/index.js'
 import { AppRetiredError } from './errors.js'
-import type { Decision } from './policy.js'
+import type { Decision, Status } from './policy.js'
 import { PolicyStore } from './policy-store.js'
 import { ReleaseRepository } from './repository.js'
 import { firstOfLastDays, UsageRecorder } from './usage.js'
@@ -48,6 +48,10 @@ export interface Release {
 declare module 'fastify' {
   interface FastifyInstance {
     release: Release
+  }
+  interface FastifyRequest {
+    /** What the release policy decided for the calling build (undefined with release management off). */
+    policyStatus?: Status | null
   }
 }
 
@@ -179,9 +183,11 @@ async function releaseManagement (fastify: FastifyInstance, opts: ReleaseOptions
     })
   }
 
+  fastify.decorateRequest('policyStatus', null)
   const enforcePolicy: Hook = (request, reply, done) => {
     const { appVersion, platform } = request.client
     const decision = store.policy.decide(appVersion, platform)
+    request.policyStatus = decision.status
     if (decision.status === 'supported') return done()
     if (decision.status === 'deprecated') {
       reply.headers(decision.headers)
