@@ -55,7 +55,7 @@ async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions):
   })
   // Before any route, which keeps the error handler in place when it is registered: app-status
   // is the release plugin's.
-  await fastify.register(clientErrors, { plans: opts.plans, vary, bodyLimit: opts.bodyLimit })
+  await fastify.register(clientErrors, { plans: opts.plans, vary, bodyLimit: opts.bodyLimit, countError: opts.metrics.errors.count })
   if (opts.release !== null) {
     await fastify.register(releaseManagement, { ...opts.release, contractVersions, platforms: opts.platforms, storeUrls: opts.storeUrls, vary, metrics: opts.metrics })
   }

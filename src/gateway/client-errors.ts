@@ -25,6 +25,8 @@ export interface ClientErrorsOptions {
   plans: Plans
   vary: string
   bodyLimit: number
+  /** Counts each error answer by its code, and the status the gateway meant by it (metrics.ts). */
+  countError: (code: string, status: number) => void
 }
 
 interface ValidationFailure {
@@ -80,7 +82,7 @@ export function toCanonical (err: AnyError, request: FastifyRequest, bodyLimit: 
  * of that client's own contract version, with a stable code (also in `x-evergate-error-code`).
  */
 async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions): Promise<void> {
-  const { plans, vary, bodyLimit } = opts
+  const { plans, vary, bodyLimit, countError } = opts
   const byVersion = new Map<string, ContractPlan>(plans.contracts.map((c) => [c.version, c]))
   const headPlan = byVersion.get(plans.head) as ContractPlan
 
@@ -90,13 +92,16 @@ async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions
     try {
       const headers: HeaderMap = {}
       const { status, body } = plans.renderError(plan, error, ctx, headers)
-      return { error, status, body, headers: checkedHeaders(headers) }
+      const checked = checkedHeaders(headers)
+      countError(error.code, error.statusCode)
+      return { error, status, body, headers: checked }
     } catch (err) {
       // The bundle cannot put this error in the client's shape (an `errors` step that throws, or
       // details a step handed to reject() that cannot be copied): a 500 in head's shape, which
       // needs no step, and the log names the file at fault.
       fastify.log.error({ err, code: error.code }, 'the error could not be rendered in the client\'s shape')
       const failed = asCanonical(new AdapterFailedError())
+      countError(failed.code, failed.statusCode)
       return { error: failed, ...plans.renderError(headPlan, failed, null), headers: {} }
     }
   }

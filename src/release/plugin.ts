@@ -80,11 +80,32 @@ function releaseMetrics ({ registry }: Metrics, store: PolicyStore, usage: Usage
   gauge('evergate_release_database_up', '1 while the release policy database answers, 0 while the last known policy is served without it',
     () => store.health.status === 'ok' ? 1 : 0)
   gauge('evergate_release_rules', 'Release rules in force on this instance', () => store.policy.rules.length)
+  new Gauge({
+    name: 'evergate_release_versions',
+    help: 'App versions in use (1 % of their platform\'s requests over 30 days) by platform and what the release policy says of them now',
+    labelNames: ['platform', 'status'] as const,
+    registers: [registry],
+    collect () {
+      this.reset()
+      const { policy, inUse } = store
+      const counts = new Map<string, Record<Status, number>>()
+      for (const { platform, version } of inUse) {
+        const byStatus = counts.get(platform) ?? { supported: 0, deprecated: 0, retired: 0 }
+        byStatus[policy.decide(version, platform === 'unknown' ? null : platform).status]++
+        counts.set(platform, byStatus)
+      }
+      for (const [platform, byStatus] of counts) {
+        for (const status of STATUSES) this.set({ platform, status }, byStatus[status])
+      }
+    }
+  })
   gauge('evergate_usage_pending', 'Requests counted in memory and not written to the database yet', () => usage.pending)
   counter('evergate_usage_dropped_total', 'Requests not counted: too many distinct usage keys waited for the database', () => usage.dropped)
   counter('evergate_usage_other_versions_total',
     'Requests counted as app version "other": a version new past the day\'s limit (EVERGATE_USAGE_MAX_NEW_VERSIONS)', () => usage.bucketed)
 }
+
+const STATUSES: readonly Status[] = ['supported', 'deprecated', 'retired']
 
 /** How often each instance deletes the usage past its retention. */
 const RETENTION_EVERY_MS = 6 * 60 * 60 * 1000
@@ -202,11 +223,13 @@ async function releaseManagement (fastify: FastifyInstance, opts: ReleaseOptions
     // Bound at boot, per route: counting a request builds no key and hashes no label.
     const countUsage = usage.route(plan.contract, plan.route)
     const countRequest = opts.metrics.requests.route(plan.contract, plan.route)
+    const timeRequest = opts.metrics.requestSeconds.route(plan.contract, plan.route)
     const count: Hook = (request, reply, done) => {
       const { platform, appVersion } = request.client
       const status = reply.statusCode
       countUsage(platform, appVersion, status)
       countRequest(platform, status)
+      timeRequest(status, reply.elapsedTime / 1000)
       done()
     }
     route.onRequest = withHook(route.onRequest, enforcePolicy)

@@ -49,6 +49,8 @@ export class PolicyStore {
   latest: LatestVersions
   /** Versions usage always counts by name: the contracts, releases announced, versions in use. */
   known: ReadonlySet<string>
+  /** The app versions in use per platform (`unknown`: apps that send none), betas too. */
+  inUse: ReadonlyArray<{ platform: string, version: string }> = []
   private version = -1
   private listener: pg.Client | null = null
   private timer: NodeJS.Timeout | undefined
@@ -115,6 +117,7 @@ export class PolicyStore {
     this.latest = latest
     // Betas in use too: they are never the latest, but their traffic is real.
     const inUseVersions = inUse.map((v) => v.app_version).filter((v) => semver.valid(v) !== null)
+    this.inUse = inUse.filter((v) => semver.valid(v.app_version) !== null).map((v) => ({ platform: v.platform, version: v.app_version }))
     this.known = new Set([...contractVersions, ...inUseVersions, ...releases.filter((r) => r.withdrawn_at === null).map((r) => r.version)])
     this.version = version
   }
