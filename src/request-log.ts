@@ -8,8 +8,10 @@ export const PROBES: ReadonlySet<string> = new Set(['/_evergate/health', '/_ever
 
 /**
  * One log line per request, written when the response is done, with who called (app version,
- * platform) and which contract version served it. Fastify's own "incoming request" line is dropped,
- * and so are the lines of health and readiness probes.
+ * platform), which contract version served it, what the release policy says of that build, and the
+ * gateway's error code when it answered with an error of its own (with tracing on, the trace id
+ * too). Fastify's own "incoming request" line is dropped, and so are the lines of health and
+ * readiness probes.
  */
 export class RequestLog extends LogController {
   override incomingRequest (): void {}
@@ -18,6 +20,8 @@ export class RequestLog extends LogController {
     if (reply.log.level === 'silent') return
     if (error == null && PROBES.has(request.routeOptions.url as string)) return
     const { appVersion, platform, contract } = request.client
+    const code = reply.getHeader('x-evergate-error-code')
+    const errorCode = typeof code === 'string' ? code : null
     const line = {
       method: request.method,
       url: request.url,
@@ -25,7 +29,11 @@ export class RequestLog extends LogController {
       responseTime: Math.round(reply.elapsedTime * 100) / 100,
       appVersion,
       platform,
-      contract
+      contract,
+      // Decided on versioned routes; a build older than every contract is refused as a retired one is.
+      policyStatus: request.policyStatus ?? (errorCode === 'EVG_ERR_VERSION_UNSUPPORTED' ? 'retired' : null),
+      errorCode,
+      traceId: request.traceSpan?.spanContext().traceId
     }
     if (error != null) reply.log.error({ ...line, err: error }, 'request failed')
     else reply.log.info(line, 'request')

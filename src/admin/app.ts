@@ -9,7 +9,7 @@ import type { Release } from '../release/plugin.js'
 import { previewRule } from '../release/preview.js'
 import { dailySeries, rangeTrend, versionsInRange } from '../release/trend.js'
 import { firstOfLastDays } from '../release/usage.js'
-import { ReleaseRepository, toRule } from '../release/repository.js'
+import { ReleaseRepository, toRule, type ReleaseRecord, type RuleRecord } from '../release/repository.js'
 import { isDatabaseUnavailable, openDatabase } from '../storage/database.js'
 import { newRule, platformProblem, releaseFields, ruleFields } from './fields.js'
 import { adminPage } from './page.js'
@@ -34,6 +34,8 @@ const DATABASE_TIMEOUT_MS = 2000
 
 /** The longest an answer waits for the counts in memory to be written; past it, it misses them. */
 const FLUSH_WAIT_MS = 1000
+
+type ChangeEvent = 'rule created' | 'rule updated' | 'rule deleted' | 'release announced' | 'release withdrawn'
 
 /** A name for the audit log: any printable text (a person's name, an address, a job's name). */
 const ACTOR = /^[^\p{C}]{1,64}$/u
@@ -145,6 +147,15 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
   admin.get('/rules', async () => ({ rules: await repository.listRules() }))
 
   /**
+   * A change to the rules or the releases, as an event in the log, with who made it: what the
+   * audit log keeps, where log shipping and alerting see it as it happens.
+   */
+  function logChange (request: FastifyRequest, event: ChangeEvent, record: RuleRecord | ReleaseRecord): void {
+    const what = event.startsWith('rule') ? 'rule' : 'release'
+    request.log.info({ event, actor: request.actor, [what]: record }, `${event} by ${request.actor}`)
+  }
+
+  /**
    * Writes the counts still in memory, so that an answer read after it is live; on a database
    * slow or away, waits no longer than FLUSH_WAIT_MS (the flush goes on, the answer misses it).
    */
@@ -169,6 +180,7 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
 
   admin.post<{ Body: RuleFieldsInput }>('/rules', { schema: { body: RuleFieldsSchema } }, async (request, reply) => {
     const rule = await repository.createRule(newRule(request.body, release.platforms), request.actor)
+    logChange(request, 'rule created', rule)
     await store.refresh()
     return reply.code(201).send(rule)
   })
@@ -196,6 +208,7 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
     { schema: { params: IdParams, body: RulePatchSchema } }, async (request) => {
       const rule = await repository.updateRule(request.params.id, ruleFields(request.body, release.platforms), request.actor)
       if (rule === null) throw new RuleNotFoundError(request.params.id)
+      logChange(request, 'rule updated', rule)
       await store.refresh()
       return rule
     })
@@ -203,6 +216,7 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
   admin.delete<{ Params: { id: number } }>('/rules/:id', { schema: { params: IdParams } }, async (request) => {
     const rule = await repository.deleteRule(request.params.id, request.actor)
     if (rule === null) throw new RuleNotFoundError(request.params.id)
+    logChange(request, 'rule deleted', rule)
     await store.refresh()
     return rule
   })
@@ -213,6 +227,7 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
     const fields = releaseFields(request.body, release.platforms)
     const announced = await repository.createRelease(fields, request.actor)
     if (announced === null) throw new ReleaseExistsError(fields.version, fields.platform ?? 'every platform')
+    logChange(request, 'release announced', announced)
     await store.refresh()
     return reply.code(201).send(announced)
   })
@@ -220,6 +235,7 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
   admin.delete<{ Params: { id: number } }>('/releases/:id', { schema: { params: IdParams } }, async (request) => {
     const withdrawn = await repository.withdrawRelease(request.params.id, request.actor)
     if (withdrawn === null) throw new ReleaseNotFoundError(request.params.id)
+    logChange(request, 'release withdrawn', withdrawn)
     await store.refresh()
     return withdrawn
   })

@@ -201,3 +201,15 @@ t.test('an export that fails is in the gateway\'s log, and the gateway still clo
   t.ok(Date.now() - started < 2000, 'within its share of a shutdown\'s grace')
   t.ok(lines.some((l) => l.level === 40 && String(l.msg).startsWith('closing without the last spans')), 'a warning says the spans were not exported')
 })
+
+t.test('the request\'s log line carries its trace id', async (t) => {
+  const collector = await startCollector(t)
+  const core = await startWatchedCore(t)
+  const lines: Array<Record<string, unknown>> = []
+  const config = loadConfig({ CORE_URL: core.url, EVERGATE_RELEASE_MANAGEMENT: 'false', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url })
+  const app = await buildApp({ config, bundle, logger: { level: 'info', stream: { write: (line: string) => { lines.push(JSON.parse(line)) } } } })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  t.equal((await call(urlOf(app), '/users/me', { version: '3.0.0', headers: { traceparent: TRACEPARENT } })).status, 200)
+  t.equal(lines.find((l) => l.msg === 'request')?.traceId, TRACE_ID)
+})
