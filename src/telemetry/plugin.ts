@@ -47,6 +47,7 @@ const EXPORT_ON_CLOSE_MS = 1000
 
 /** What the request's span says of who called: set when it starts. */
 function describeClient (span: Span, request: FastifyRequest): void {
+  if (!span.isRecording()) return
   const { appVersion, platform, contract } = request.client
   const plan = request.routeOptions.config?.evergate
   const attributes: Attributes = {}
@@ -90,8 +91,8 @@ async function tracing (fastify: FastifyInstance, config: TracingConfig): Promis
     // bury them, and cost as much again.
     instrumentHooks: false,
     instrumentHandler: false,
-    // At boot the route's URL, per request the request's (with its query).
-    ignorePaths: ({ url }) => PROBES.has(url.split('?')[0]),
+    // At boot the route's URL, per request the request's (with its query): asked of every request.
+    ignorePaths: ({ url }) => url.startsWith('/_evergate/') && PROBES.has(url.split('?')[0]),
     requestHook: (span, request) => {
       request.traceSpan = span
       describeClient(span, request)
@@ -114,9 +115,14 @@ async function tracing (fastify: FastifyInstance, config: TracingConfig): Promis
       [ATTR_SERVER_ADDRESS]: origin.hostname,
       [ATTR_SERVER_PORT]: Number(origin.port !== '' ? origin.port : origin.protocol === 'https:' ? 443 : 80)
     }
+    /**
+     * A stage's span, under the request's. Not for a request that is not sampled: every sampler
+     * the gateway offers decides a trace's spans alike (by its parent, or by the trace id), so a
+     * stage would be dropped too, and making it would cost as much as the rest of tracing.
+     */
     const start = (request: FastifyRequest, name: string, kind: SpanKind, attributes: Attributes): Span | null => {
       const parent = request.traceSpan
-      if (parent == null) return null
+      if (parent == null || !parent.isRecording()) return null
       const span = tracer.startSpan(name, { kind, attributes }, trace.setSpan(ROOT_CONTEXT, parent))
       request.traceStage = span
       return span
@@ -126,11 +132,12 @@ async function tracing (fastify: FastifyInstance, config: TracingConfig): Promis
         start(request, `${direction} chain`, SpanKind.INTERNAL, route)
       },
       coreCall (request, headers) {
-        const span = start(request, 'core call', SpanKind.CLIENT, coreCall)
-        if (span === null) return
-        // The core is called by this span: the client's trace context makes way for its own.
+        // The core is called by this span (by the request's, when it is not sampled): the
+        // client's trace context makes way for it.
+        const caller = start(request, 'core call', SpanKind.CLIENT, coreCall) ?? request.traceSpan
+        if (caller == null) return
         for (const name of TRACE_HEADERS) delete headers[name]
-        propagation.inject(trace.setSpan(ROOT_CONTEXT, span), headers)
+        propagation.inject(trace.setSpan(ROOT_CONTEXT, caller), headers)
       },
       end (request, coreStatus) {
         const span = request.traceStage
