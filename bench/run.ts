@@ -7,6 +7,7 @@
 //   node dist/bench/run.js --only 'GET /articles'   only the scenarios whose id matches; writes nothing
 //   node dist/bench/run.js --demo-chains   in process, the demo's GET /articles per contract version
 //   node dist/bench/run.js --release-cost  gateway CPU per request, release management on vs off
+//   node dist/bench/run.js --tracing-cost  gateway CPU per request, tracing to an OTLP receiver vs off
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -14,7 +15,7 @@ import { parseArgs } from 'node:util'
 import { demoChains } from './demo-chains.js'
 import { runBench } from './harness.js'
 import { runProfile } from './profile.js'
-import { runReleaseCost } from './release-cost.js'
+import { runReleaseCost, runTracingCost, type SettingCostResults } from './setting-cost.js'
 import { renderMarkdown } from './report.js'
 import { runSoak } from './soak.js'
 
@@ -64,25 +65,26 @@ async function chains (): Promise<void> {
   }
 }
 
-async function releaseCost (): Promise<void> {
-  const results = await runReleaseCost({ log })
+async function settingCost (setting: string, name: string, run: typeof runReleaseCost): Promise<void> {
+  const results: SettingCostResults = await run({ log })
   console.log(`Gateway CPU per request, ${results.connections} connections, median of ${results.rounds} rounds\n`)
-  console.log('| client | release management on µs | off µs | off vs on |\n| --- | --- | --- | --- |')
+  console.log(`| client | ${setting} on µs | off µs | off vs on |\n| --- | --- | --- | --- |`)
   for (const c of results.clients) {
     console.log(`| ${c.client} | ${c.onMedian.toFixed(2)} | ${c.offMedian.toFixed(2)} | ${c.ratio.toFixed(3)}× |`)
   }
-  log(`written to ${await save(`${today()}-release-cost.json`, results)}`)
+  log(`written to ${await save(`${today()}-${name}.json`, results)}`)
 }
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean' }, soak: { type: 'boolean' }, profile: { type: 'boolean' }, only: { type: 'string' }, 'demo-chains': { type: 'boolean' },
-    'release-cost': { type: 'boolean' }
+    'release-cost': { type: 'boolean' }, 'tracing-cost': { type: 'boolean' }
   }
 })
 const only = values.only === undefined ? undefined : new RegExp(values.only)
 if (values.soak === true) await soak()
 else if (values['demo-chains'] === true) await chains()
-else if (values['release-cost'] === true) await releaseCost()
+else if (values['release-cost'] === true) await settingCost('release management', 'release-cost', runReleaseCost)
+else if (values['tracing-cost'] === true) await settingCost('tracing', 'tracing-cost', runTracingCost)
 else if (values.profile === true) await profile(only)
 else await bench(values.quick === true, only)

@@ -65,8 +65,19 @@ async function buildSyntheticCore (): Promise<FastifyInstance> {
   return app
 }
 
+/** Where a traced gateway exports its spans: an OTLP/HTTP receiver that takes them and keeps nothing. */
+async function buildOtlpSink (): Promise<FastifyInstance> {
+  const { default: Fastify } = await import('fastify')
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 * 1024 })
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => { done(null, null) })
+  // An empty ExportTraceServiceResponse: every span accepted.
+  app.post('/v1/traces', async (_request, reply) => await reply.type('application/x-protobuf').send(Buffer.alloc(0)))
+  return app
+}
+
 function build (role: Role, upstream: string | undefined, bundleUrl: string | undefined): Promise<FastifyInstance> {
   switch (role) {
+    case 'otlp-sink': return buildOtlpSink()
     case 'core': return buildCore()
     case 'synthetic-core': return buildSyntheticCore()
     case 'proxy': return buildProxy(upstream as string)

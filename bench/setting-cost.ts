@@ -6,7 +6,7 @@ import { median } from './harness.js'
 import { BARE_SUFFIX, closedLoop, demoScenarios, preflight, type Scenario } from './load.js'
 import { ProcessGroup, type ServerProcess } from './processes.js'
 
-export interface ReleaseCostOptions {
+export interface SettingCostOptions {
   rounds?: number
   seconds?: number
   prerollSeconds?: number
@@ -15,36 +15,40 @@ export interface ReleaseCostOptions {
   log?: (line: string) => void
 }
 
-export interface ReleaseCost {
+export interface SettingCost {
   client: string
-  /** The gateway's CPU per request, µs: release management on, then off; one per round. */
+  /** The gateway's CPU per request, µs: the setting on, then off; one per round. */
   on: number[]
   off: number[]
   onMedian: number
   offMedian: number
-  /** off / on: the share of the gateway's cost left when policy and usage counting are off. */
+  /** off / on: the share of the gateway's cost left when the setting is off. */
   ratio: number
 }
 
-export interface ReleaseCostResults {
+export interface SettingCostResults {
   date: string
   rounds: number
   connections: number
-  clients: ReleaseCost[]
+  clients: SettingCost[]
 }
 
+/** The environments of the two gateways compared, the setting on and off: made once per run. */
+type Setting = (group: ProcessGroup, workDir: string) => Promise<{ on: Record<string, string>, off: Record<string, string> }>
+
 /**
- * What release policy and usage counting cost a request, as CPU time of the gateway: the same
- * client against a gateway with release management on and one with it off, below saturation
- * (the closed loop's throughput ratio on a box this busy moves by more than the cost), with new
- * gateway processes every round and rounds that alternate which goes first.
+ * What a setting costs a request, as CPU time of the gateway: the same client against a gateway
+ * with the setting on and one with it off, below saturation (the closed loop's throughput ratio on
+ * a box this busy moves by more than the cost), with new gateway processes every round and rounds
+ * that alternate which goes first.
  */
-export async function runReleaseCost ({ rounds = 9, seconds = 3, prerollSeconds = 1, connections = 8, log = () => {} }: ReleaseCostOptions = {}): Promise<ReleaseCostResults> {
+async function runSettingCost (name: string, setting: Setting,
+  { rounds = 9, seconds = 3, prerollSeconds = 1, connections = 8, log = () => {} }: SettingCostOptions): Promise<SettingCostResults> {
   const group = new ProcessGroup()
-  const workDir = await mkdtemp(join(tmpdir(), 'evergate-release-cost-'))
+  const workDir = await mkdtemp(join(tmpdir(), `evergate-${name}-`))
   try {
     const core = await group.start('core')
-    const store = await gatewayStore(workDir, 'release-cost', group)
+    const env = await setting(group, workDir)
     const clients = demoScenarios().filter((s) => s.via === 'bare').map((s) => ({ ...s, id: s.id.slice(0, -BARE_SUFFIX.length) }))
     const costs = clients.map(() => ({ on: [] as number[], off: [] as number[] }))
     const measure = async (gateway: ServerProcess, client: Scenario): Promise<number> => {
@@ -60,8 +64,8 @@ export async function runReleaseCost ({ rounds = 9, seconds = 3, prerollSeconds 
       // New processes every round: one process can run a few per cent slower than another of the
       // same code for its whole life (what its JIT and heap happened to settle on).
       const gateways = {
-        on: await group.start('evergate', { upstream: core.url, env: store.env }),
-        off: await group.start('evergate', { upstream: core.url, env: { EVERGATE_RELEASE_MANAGEMENT: 'false' } })
+        on: await group.start('evergate', { upstream: core.url, env: env.on }),
+        off: await group.start('evergate', { upstream: core.url, env: env.off })
       }
       const order = round % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)
       for (const [i, client] of clients.entries()) {
@@ -73,7 +77,7 @@ export async function runReleaseCost ({ rounds = 9, seconds = 3, prerollSeconds 
       }
       await Promise.all([gateways.on.stop(), gateways.off.stop()])
     }
-    const results = clients.map((client, i): ReleaseCost => {
+    const results = clients.map((client, i): SettingCost => {
       const onMedian = median(costs[i].on)
       const offMedian = median(costs[i].off)
       return { client: client.id, ...costs[i], onMedian, offMedian, ratio: offMedian / onMedian }
@@ -86,4 +90,28 @@ export async function runReleaseCost ({ rounds = 9, seconds = 3, prerollSeconds 
       await rm(workDir, { recursive: true, force: true })
     }
   }
+}
+
+/** What release policy and usage counting cost (`--release-cost`): release management on, and off. */
+export async function runReleaseCost (options: SettingCostOptions = {}): Promise<SettingCostResults> {
+  return await runSettingCost('release-cost', async (group, workDir) => ({
+    on: (await gatewayStore(workDir, 'release-cost', group)).env,
+    off: { EVERGATE_RELEASE_MANAGEMENT: 'false' }
+  }), options)
+}
+
+/**
+ * What tracing costs (`--tracing-cost`): requests traced and exported to an OTLP receiver in a
+ * process of its own, against no endpoint at all. With the default sampler every request is
+ * traced (no traceparent is sent: each is a new trace); `OTEL_TRACES_SAMPLER=traceidratio
+ * OTEL_TRACES_SAMPLER_ARG=0.05 npm run bench -- --tracing-cost` measures a share. Release
+ * management is off in both, so that its database work is in neither figure.
+ */
+export async function runTracingCost (options: SettingCostOptions = {}): Promise<SettingCostResults> {
+  return await runSettingCost('tracing-cost', async (group) => {
+    const collector = await group.start('otlp-sink')
+    // Off whatever the bench's own environment says; on, with its sampler, if it names one.
+    const off = { EVERGATE_RELEASE_MANAGEMENT: 'false', OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '' }
+    return { on: { ...off, OTEL_EXPORTER_OTLP_ENDPOINT: collector.url }, off }
+  }, options)
 }

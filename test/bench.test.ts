@@ -6,7 +6,7 @@ import { demoChains } from '../bench/demo-chains.js'
 import { QUICK, runBench, type ScenarioResult } from '../bench/harness.js'
 import { demoScenarios, HEAD } from '../bench/load.js'
 import { GATEWAY_NODE_FLAGS, ProcessGroup } from '../bench/processes.js'
-import { runReleaseCost } from '../bench/release-cost.js'
+import { runReleaseCost, runTracingCost } from '../bench/setting-cost.js'
 import { renderMarkdown } from '../bench/report.js'
 import { VERSIONS } from './helpers/gateway.js'
 
@@ -129,6 +129,14 @@ t.test('release management on vs off: the gateway\'s CPU per request, per client
     t.equal(c.off.length, 1, `${c.client}: and off`)
     t.ok([...c.on, ...c.off].every((us) => Number.isFinite(us) && us > 0), `${c.client}: CPU per request`)
     t.equal(c.ratio, c.offMedian / c.onMedian)
+  }
+})
+
+t.test('tracing on vs off: the gateway\'s CPU per request, per client (npm run bench -- --tracing-cost)', async (t) => {
+  const cost = await runTracingCost({ rounds: 1, seconds: 0.2, prerollSeconds: 0.1 })
+  t.same(cost.clients.map((c) => c.client), [`evergate ${HEAD} GET /articles`, 'evergate 1.0.0 GET /articles'])
+  for (const c of cost.clients) {
+    t.ok([...c.on, ...c.off].every((us) => Number.isFinite(us) && us > 0), `${c.client}: CPU per request, on and off`)
   }
 })
 
