@@ -3,7 +3,7 @@ import { changelog, differences, type ChangelogEntry, type Differences } from '.
 import { changelogHtml, differencesHtml } from './compatibility/changes-html.js'
 import { contractSnapshot, type Plans } from './engine/index.js'
 import type { Bundle } from './engine/index.js'
-import { ChangesQueryError, ContractNotFoundError } from './gateway/errors.js'
+import { ChangesQueryError, ContractNotFoundError } from './errors.js'
 
 export interface PublicRoutesOptions {
   bundle: Bundle

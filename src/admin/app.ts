@@ -3,7 +3,10 @@ import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerO
 import semver from 'semver'
 import validation from '../gateway/validation.js'
 import type { Metrics } from '../metrics.js'
-import { DatabaseUnavailableError, QueryInvalidError, ReleaseExistsError, ReleaseNotFoundError, RuleNotFoundError } from '../release/errors.js'
+import {
+  AdminError, BadRequestError, CrossSiteError, DatabaseUnavailableError, isCatalogued, QueryInvalidError, ReleaseExistsError,
+  ReleaseNotFoundError, RuleNotFoundError, UnauthorizedError, ValidationError
+} from '../errors.js'
 import { rangeProblem } from '../release/policy.js'
 import type { Release } from '../release/plugin.js'
 import { previewRule } from '../release/preview.js'
@@ -46,6 +49,11 @@ declare module 'fastify' {
 }
 
 /** Whether `given` is `expected`, in time that does not tell how much of it matched. */
+/** The admin API's error body: `{ error: { code, message } }`, the code from the catalogue. */
+function errorBody (err: { code: string, message: string }): { error: { code: string, message: string } } {
+  return { error: { code: err.code, message: err.message } }
+}
+
 function same (given: string, expected: Buffer): boolean {
   const bytes = Buffer.from(given)
   return bytes.length === expected.length && timingSafeEqual(bytes, expected)
@@ -110,10 +118,10 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
       // The page's address asks the browser for the token; the API's paths say what they take.
       const challenge = request.url === '/' ? 'Basic realm="evergate admin", charset="UTF-8"' : 'Bearer'
       return reply.code(401).header('www-authenticate', challenge)
-        .send({ error: { code: 'EVG_ERR_UNAUTHORIZED', message: 'A valid admin bearer token is required' } })
+        .send(errorBody(new UnauthorizedError()))
     }
     if (given.user !== null && fromAnotherSite(request)) {
-      return reply.code(403).send({ error: { code: 'EVG_ERR_CROSS_SITE', message: 'Requests from another site\'s page are refused' } })
+      return reply.code(403).send(errorBody(new CrossSiteError()))
     }
     const actor = request.headers['x-evergate-actor'] ?? given.user
     if (typeof actor === 'string' && ACTOR.test(actor)) request.actor = actor
@@ -126,9 +134,11 @@ export async function buildAdmin ({ release, metrics, token, logger = false }: A
     const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500
     if (unavailable) request.log.warn({ err }, 'admin request failed: the database is not answering')
     else if (status >= 500) request.log.error({ err }, 'admin request failed')
-    const code = err.validation !== undefined ? 'EVG_ERR_VALIDATION' : (err.code?.startsWith('EVG_ERR_') === true ? err.code : 'EVG_ERR_ADMIN')
     if (unavailable) reply.header('retry-after', '5')
-    return reply.code(status).send({ error: { code, message: status >= 500 && !unavailable ? 'Internal error' : err.message } })
+    const shown = err.validation !== undefined
+      ? new ValidationError(err.message)
+      : status >= 500 && !unavailable ? new AdminError() : isCatalogued(err) ? err : new BadRequestError(err.message)
+    return reply.code(status).send(errorBody(shown as { code: string, message: string }))
   })
 
   admin.get('/', async (_request, reply) => reply

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TSchema } from '@sinclair/typebox'
 import { Agent, request } from 'undici'
+import { AppRetiredError } from '../errors.js'
 import { contractSnapshot, type Plans, type RouteKey } from '../engine/index.js'
 import { createConformance, type RouteSchemas, type Violation } from './conformance.js'
 import { examplesFor, type Example, type ExampleSet } from './examples.js'
@@ -74,7 +75,7 @@ function pathOf (route: RouteKey, { params = {}, query = {} }: Example['request'
 const describe = (v: Violation) => `${v.instancePath === '' ? '(the body)' : v.instancePath}: ${v.message}`
 
 // The gateway's answer to an app version the release policy retired: not supported, so not checked.
-const RETIRED = 'EVG_ERR_APP_RETIRED'
+const RETIRED = AppRetiredError.code
 
 /** Replays every version's examples in order (some change state: run it against staging), one at a time. */
 export async function verifyDeployment (opts: VerifyOptions): Promise<VerifyReport> {

@@ -3,7 +3,7 @@ import apiReference from '@scalar/fastify-api-reference'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { ContractPlan, Plans, RoutePlan } from '../engine/index.js'
-import { ContractNotFoundError } from '../gateway/errors.js'
+import { ContractNotFoundError, VersionInvalidError } from '../errors.js'
 import { examplesFor, type Example, type ExampleSet } from '../compatibility/examples.js'
 import { extractComponents, gatewayErrors, operationSchema, reason } from './openapi.js'
 
@@ -199,7 +199,7 @@ function appStatusOperation (contract: ContractPlan, errors: ReadonlyMap<number,
           }
         }
       },
-      400: { description: reason(400), content: { 'application/json': { schema: { ...(contract.contract.error as object), title: 'Error' }, examples: { EVG_ERR_VERSION_INVALID: { summary: 'The version header is not a version', value: errors.get(400)?.body } } } } }
+      400: { description: reason(400), content: { 'application/json': { schema: { ...(contract.contract.error as object), title: 'Error' }, examples: { [VersionInvalidError.code]: { summary: 'The version header is not a version', value: errors.get(400)?.body } } } } }
     }
   }
 }

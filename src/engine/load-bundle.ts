@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from 'node:util'
 import semver from 'semver'
 import { isVersionChange, type RouteChange, type VersionChange } from './change.js'
 import { schemaShape, type Contract, type HeadContract, type RouteContract, type RouteKey } from './contract.js'
-import { BundleChangeError, BundleContractError } from './errors.js'
+import { BundleChangeError, BundleContractError } from '../errors.js'
 
 /** What a deployment hands the gateway: its contracts and the folder of its version changes. */
 export interface BundleSource {

@@ -4,10 +4,11 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, Fasti
 import fp from 'fastify-plugin'
 import type { CanonicalError, ContractPlan, HeaderMap, Plans, RequestContext } from '../engine/index.js'
 import {
-  AdapterFailedError, BadUrlError, BodyTooLargeError, ConnectNotSupportedError, ExpectationFailedError, HeadersTooLargeError,
-  HostRequiredError, InternalError, MalformedRequestError, PathParamTooLongError, RequestTimeoutError, RouteNotFoundError,
-  StepRejection, UnsupportedMediaTypeError
-} from './errors.js'
+  AdapterFailedError, BadRequestError, BadUrlError, BodyTooLargeError, ConnectNotSupportedError, ExpectationFailedError,
+  HeadersTooLargeError, HostRequiredError, InternalError, isCatalogued, MalformedRequestError, PathParamTooLongError,
+  RequestTimeoutError, RouteNotFoundError, UnsupportedMediaTypeError, ValidationError
+} from '../errors.js'
+import { StepRejection } from './errors.js'
 import { checkedHeaders } from './run-chain.js'
 import { keepDeprecation } from '../proxy/forward.js'
 import type { ClientVersion } from '../resolve/version-resolver.js'
@@ -56,13 +57,11 @@ export function toCanonical (err: AnyError, request: FastifyRequest, bodyLimit: 
   if (err.validation !== undefined) {
     const context = err.validationContext ?? 'request'
     return {
-      statusCode: 400,
-      code: 'EVG_ERR_VALIDATION',
-      message: err.message,
+      ...asCanonical(new ValidationError(err.message)),
       details: err.validation.map((failure) => ({ field: field(context, failure), message: failure.message ?? 'is invalid' }))
     }
   }
-  if (typeof err.code === 'string' && err.code.startsWith('EVG_ERR_')) {
+  if (isCatalogued(err)) {
     return err.details === undefined ? asCanonical(err) : { ...asCanonical(err), details: err.details }
   }
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return asCanonical(new BodyTooLargeError(bodyLimit))
@@ -70,7 +69,7 @@ export function toCanonical (err: AnyError, request: FastifyRequest, bodyLimit: 
     return asCanonical(new UnsupportedMediaTypeError(String(request.headers['content-type'] ?? 'none')))
   }
   if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
-    return { statusCode: err.statusCode, code: 'EVG_ERR_BAD_REQUEST', message: err.message }
+    return { ...asCanonical(new BadRequestError(err.message)), statusCode: err.statusCode }
   }
   return asCanonical(new InternalError())
 }

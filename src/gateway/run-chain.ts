@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { runStep, type Chain, type HeaderMap, type RequestContext, type RequestStepContext, type ResponseContext, type ResponseStep } from '../engine/index.js'
 import { HOP_BY_HOP } from '../proxy/hop-by-hop.js'
-import { AdapterFailedError, StepRejection } from './errors.js'
+import { AdapterFailedError } from '../errors.js'
+import { StepRejection } from './errors.js'
 
 type Headers = Record<string, string | string[]>
 

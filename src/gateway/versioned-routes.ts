@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifySchema } from 'fastify'
 import type { Plans, RoutePlan, RouteTarget } from '../engine/index.js'
 import { createForwarder, stopUpstream, type ForwardOptions } from '../proxy/forward.js'
 import { CONTRACT_CONSTRAINT } from '../resolve/plugin.js'
-import { RouteGoneError } from './errors.js'
+import { RouteGoneError } from '../errors.js'
 
 export interface VersionedRoutesOptions extends ForwardOptions {
   plans: Plans

@@ -6,7 +6,7 @@ import type { Metrics } from '../metrics.js'
 import { openDatabase, type Database, type DatabaseOptions } from '../storage/database.js'
 import { migrate } from '../storage/migrations.js'
 import type { RoutePlan } from '../engine/index.js'
-import { AppRetiredError } from './errors.js'
+import { AppRetiredError, VersionUnsupportedError } from '../errors.js'
 import type { Decision } from './policy.js'
 import { PolicyStore } from './policy-store.js'
 import { ReleaseRepository } from './repository.js'
@@ -212,7 +212,7 @@ async function releaseManagement (fastify: FastifyInstance, opts: ReleaseOptions
     const { client } = request
     // An answer about this build, which changes whenever a release manager acts: no cache keeps it.
     reply.header('cache-control', 'no-store').header('vary', opts.vary)
-    if (client.error !== null && client.error.code !== 'EVG_ERR_VERSION_UNSUPPORTED') throw client.error
+    if (client.error !== null && !(client.error instanceof VersionUnsupportedError)) throw client.error
     const decision = client.contract === null
       ? null
       : store.policy.decide(client.appVersion, client.platform)
