@@ -1,30 +1,9 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { availableParallelism, cpus, totalmem } from 'node:os'
-import type { BenchResults, ScenarioResult } from './harness.js'
+import type { BenchResults, Machine, ScenarioResult, Source, TargetResult } from './results.js'
 import { BARE_SUFFIX, HEAD, type Measurement } from './load.js'
 import type { MicroPoint } from './synthetic.js'
-
-export interface Machine {
-  nproc: number
-  memoryGb: number
-  node: string
-  cpu: string
-  platform: string
-}
-
-export interface Source {
-  /** The commit measured, and what in the served code differed from it. */
-  commit: string | null
-  dirty: string[]
-}
-
-export interface TargetResult {
-  name: string
-  target: string
-  actual: string
-  pass: boolean
-}
 
 function cpuModel (): string {
   try {

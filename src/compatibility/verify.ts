@@ -3,9 +3,9 @@ import { join } from 'node:path'
 import type { TSchema } from '@sinclair/typebox'
 import { Agent, request } from 'undici'
 import { AppRetiredError } from '../errors.js'
-import { contractSnapshot, type Plans, type RouteKey } from '../engine/index.js'
+import { contractSnapshot, type Example, type ExampleSet, type Plans, type RouteKey } from '../engine/index.js'
 import { createConformance, type RouteSchemas, type Violation } from './conformance.js'
-import { examplesFor, type Example, type ExampleSet } from './examples.js'
+import { examplesFor } from './examples.js'
 
 // The deployment check: every supported version's examples, replayed against a running gateway
 // (and the core behind it), each answer checked against the contract that version's apps were

@@ -2,9 +2,9 @@ import swagger from '@fastify/swagger'
 import apiReference from '@scalar/fastify-api-reference'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import type { ContractPlan, Plans, RoutePlan } from '../engine/index.js'
+import type { ContractPlan, Example, ExampleSet, Plans, RoutePlan } from '../engine/index.js'
 import { ContractNotFoundError, VersionInvalidError } from '../errors.js'
-import { examplesFor, type Example, type ExampleSet } from '../compatibility/examples.js'
+import { examplesFor } from '../compatibility/examples.js'
 import { extractComponents, gatewayErrors, operationSchema, reason } from './openapi.js'
 
 // The mobile team's reference: one OpenAPI document per contract version, as that version's apps

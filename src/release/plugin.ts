@@ -10,7 +10,8 @@ import { AppRetiredError, VersionUnsupportedError } from '../errors.js'
 import type { Decision } from './policy.js'
 import { PolicyStore } from './policy-store.js'
 import { ReleaseRepository } from './repository.js'
-import { firstOfLastDays, UsageRecorder } from './usage.js'
+import { firstOfLastDays } from './dates.js'
+import { UsageRecorder } from './usage.js'
 
 export interface ReleaseOptions {
   database: DatabaseOptions
