@@ -1,5 +1,6 @@
 import type { ContractPlan, Example, ExampleSet, Plans, RequestContext, RouteKey, RoutePlan } from '../engine/index.js'
 import { StepRejection } from '../gateway/errors.js'
+import { renderError } from '../gateway/render-error.js'
 import { ResponseStepContext } from '../gateway/run-chain.js'
 import { createConformance, type RouteSchemas, type Violation } from './conformance.js'
 
@@ -48,7 +49,7 @@ function pushDown (plans: Plans, contract: ContractPlan, plan: RoutePlan, exampl
     const out = new ResponseStepContext(status, ctx, {}).run(chain.steps, chain.parsesBody ? structuredClone(body) : undefined, chain.readsBody)
     return { status: chain.status, body: chain.readsBody ? out : structuredClone(body) }
   } catch (err) {
-    if (err instanceof StepRejection) return plans.renderError(contract, err.error, ctx)
+    if (err instanceof StepRejection) return renderError(plans, contract, err.error, ctx)
     const source = (err as { source?: string }).source ?? 'a step'
     throw new Error(`examples: ${contract.version} ${plan.route} "${example.name}": ${source} failed on head's response`, { cause: err })
   }

@@ -5,6 +5,7 @@ import fp from 'fastify-plugin'
 import type { ContractPlan, Example, ExampleSet, Plans, RoutePlan } from '../engine/index.js'
 import { ContractNotFoundError, VersionInvalidError } from '../errors.js'
 import { examplesFor } from '../compatibility/examples.js'
+import { renderError } from '../gateway/render-error.js'
 import { extractComponents, gatewayErrors, operationSchema, reason } from './openapi.js'
 
 // The mobile team's reference: one OpenAPI document per contract version, as that version's apps
@@ -63,7 +64,7 @@ async function contractDocs (fastify: FastifyInstance, opts: DocsOptions): Promi
 
   for (const contract of plans.contracts) {
     const errors = new Map([...canonical].map(([status, error]) => {
-      const rendered = plans.renderError(contract, error, null)
+      const rendered = renderError(plans, contract, error, null)
       return [status, { status: rendered.status, body: rendered.body, code: error.code }] as const
     }))
     await fastify.register(swagger, {

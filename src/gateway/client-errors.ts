@@ -8,9 +8,11 @@ import {
   HeadersTooLargeError, HostRequiredError, InternalError, isCatalogued, MalformedRequestError, PathParamTooLongError,
   RequestTimeoutError, RouteNotFoundError, UnsupportedMediaTypeError, ValidationError
 } from '../errors.js'
+import { keepDeprecation } from './deprecation.js'
 import { StepRejection } from './errors.js'
+import { renderError } from './render-error.js'
+import { contextFor, contextOf } from './request-context.js'
 import { checkedHeaders } from './run-chain.js'
-import { keepDeprecation } from '../proxy/forward.js'
 import type { ClientVersion } from '../resolve/version-resolver.js'
 
 declare module 'fastify' {
@@ -88,7 +90,7 @@ async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions
   { error: CanonicalError, status: number, body: unknown, headers: Record<string, string | string[]> } {
     try {
       const headers: HeaderMap = {}
-      const { status, body } = plans.renderError(plan, error, ctx, headers)
+      const { status, body } = renderError(plans, plan, error, ctx, headers)
       return { error, status, body, headers: checkedHeaders(headers) }
     } catch (err) {
       // The bundle cannot put this error in the client's shape (an `errors` step that throws, or
@@ -96,18 +98,13 @@ async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions
       // needs no step, and the log names the file at fault.
       fastify.log.error({ err, code: error.code }, 'the error could not be rendered in the client\'s shape')
       const failed = asCanonical(new AdapterFailedError())
-      return { error: failed, ...plans.renderError(headPlan, failed, null), headers: {} }
+      return { error: failed, ...renderError(plans, headPlan, failed, null), headers: {} }
     }
   }
 
   function send (request: FastifyRequest, reply: FastifyReply, canonical: CanonicalError, client: ClientVersion = request.client) {
-    const { error, status, body, headers } = render(byVersion.get(client.errorShape) as ContractPlan, canonical, {
-      params: (request.params ?? {}) as Record<string, unknown>,
-      query: (request.query ?? {}) as Record<string, unknown>,
-      headers: request.headers,
-      appVersion: client.appVersion,
-      platform: client.platform
-    })
+    const ctx = client === request.client ? contextOf(request) : contextFor(request, client)
+    const { error, status, body, headers } = render(byVersion.get(client.errorShape) as ContractPlan, canonical, ctx)
     // What the gateway says of itself has the last word: set after the steps' headers, or kept.
     if (reply.hasHeader('deprecation')) keepDeprecation(reply, headers)
     delete headers['x-contract-version']

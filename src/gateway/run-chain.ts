@@ -111,15 +111,20 @@ abstract class StepHeaders {
 
 /** A request step's ctx: the request as the client sent it, and the headers going to the core. */
 export class RequestStepRunner extends StepHeaders implements RequestStepContext {
-  constructor (
-    readonly params: Readonly<Record<string, unknown>>,
-    readonly query: Readonly<Record<string, unknown>>,
-    readonly headers: Readonly<IncomingHttpHeaders>,
-    readonly appVersion: string | null,
-    readonly platform: string | null,
-    coreHeaders: Headers
-  ) {
+  readonly params: Readonly<Record<string, unknown>>
+  readonly query: Readonly<Record<string, unknown>>
+  readonly headers: Readonly<IncomingHttpHeaders>
+  readonly appVersion: string | null
+  readonly platform: string | null
+
+  /** `request`, the request's one context (request-context.ts), as the steps read it. */
+  constructor (request: RequestContext, coreHeaders: Headers) {
     super(coreHeaders)
+    this.params = request.params
+    this.query = request.query
+    this.headers = request.headers
+    this.appVersion = request.appVersion
+    this.platform = request.platform
   }
 
   get coreHeaders (): HeaderMap {
