@@ -11,12 +11,11 @@ import jsonBody from './gateway/json-body.js'
 import validation from './gateway/validation.js'
 import versionedRoutes from './gateway/versioned-routes.js'
 import upstreams from './proxy/upstreams.js'
-import publicRoutes from './public-routes.js'
+import publicEndpoints from './public/index.js'
 import { RequestLog } from './request-log.js'
 import versionResolution from './resolve/plugin.js'
 import releaseManagement from './release/plugin.js'
 import { createMetrics, type Metrics } from './metrics.js'
-import contractDocs from './docs/plugin.js'
 import { contractSampler } from './compatibility/sampling.js'
 
 export interface EvergateOptions extends Omit<GatewayConfig, 'port' | 'host' | 'logLevel' | 'admin'> {
@@ -52,21 +51,29 @@ async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions):
     missingVersion: opts.missingVersion,
     userAgentApps: opts.userAgentApps
   })
-  // Before any route, which keeps the error handler in place when it is registered: app-status
-  // is the release plugin's.
+  // Before any route, which keeps the error handler in place when it is registered.
   await fastify.register(clientErrors, { plans: opts.plans, vary, bodyLimit: opts.bodyLimit })
   if (opts.release !== null) {
-    await fastify.register(releaseManagement, { ...opts.release, contractVersions, platforms: opts.platforms, storeUrls: opts.storeUrls, vary, metrics: opts.metrics })
+    await fastify.register(releaseManagement, { ...opts.release, contractVersions, platforms: opts.platforms, storeUrls: opts.storeUrls, metrics: opts.metrics })
   }
   await fastify.register(upstreams, opts.upstream)
   await fastify.register(jsonBody)
   await fastify.register(validation)
-  await fastify.register(contractDocs, { plans: opts.plans, versionHeader: opts.versionHeader, platformHeader: opts.platformHeader, platforms: opts.platforms, appStatus: opts.release !== null, examples: opts.examples })
+  // Before the versioned routes: the docs' @fastify/swagger documents them as they are added.
+  await fastify.register(publicEndpoints, {
+    bundle: opts.bundle,
+    plans: opts.plans,
+    released: opts.released,
+    vary,
+    versionHeader: opts.versionHeader,
+    platformHeader: opts.platformHeader,
+    platforms: opts.platforms,
+    examples: opts.examples
+  })
   const watchResponses = contractSampler({
     rate: opts.contractSampleRate, plans: opts.plans, metrics: opts.metrics, log: fastify.log, maxBytes: opts.upstream.translateLimit
   })
   await fastify.register(versionedRoutes, { plans: opts.plans, vary, metrics: opts.metrics, trustsPeer: peerTrust(opts.trustProxy), watchResponses })
-  await fastify.register(publicRoutes, { prefix: '/_evergate', bundle: opts.bundle, plans: opts.plans, released: opts.released })
 }
 
 export const evergate = fp(evergatePlugin, { name: 'evergate', fastify: '5.x' })
