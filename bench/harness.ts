@@ -27,6 +27,7 @@ export const QUICK: Settings = {
   rounds: 1,
   prerollSeconds: 0,
   closedSeconds: 0.5,
+  closedRequests: 200,
   fixedSeconds: 0.5,
   chainLengths: [0, 1, 5],
   microIterations: 500
@@ -102,14 +103,18 @@ function cpuMeter (server: ServerProcess, core: ServerProcess | undefined) {
   }
 }
 
-/** Samples a gateway's RSS while it is under load; returns the peak in bytes when stopped. */
-function watchRss (server: ServerProcess, everyMs: number): () => number {
+/**
+ * Samples a gateway's RSS while it is under load; returns the peak in bytes when stopped, which
+ * takes one last sample, so a load shorter than the interval is sampled too.
+ */
+function watchRss (server: ServerProcess, everyMs: number): () => Promise<number> {
   let peak = 0
   const sample = () => server.rss().then((rss) => { peak = Math.max(peak, rss) })
   // A failed read only loses one sample; a dead server fails the run through its errors.
   const timer = setInterval(() => { sample().catch(() => {}) }, everyMs)
-  return () => {
+  return async () => {
     clearInterval(timer)
+    await sample().catch(() => {})
     return peak
   }
 }
@@ -159,7 +164,7 @@ async function interleave ({ servers, settings, log }: Run, scenarios: Scenario[
       const m = await measure(server.url, scenario, meter.begin)
       const cpu = await meter.perRequest(m.requests)
       if (cpu !== undefined) m.cpu = cpu
-      if (stopWatch !== null) results[i].peakRssMb = Math.max(results[i].peakRssMb ?? 0, stopWatch() / MB)
+      if (stopWatch !== null) results[i].peakRssMb = Math.max(results[i].peakRssMb ?? 0, await stopWatch() / MB)
       results[i].rounds.push(m)
       log(`  round ${round + 1} ${scenario.id}: ${Math.round(m.rps)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms`)
     }
@@ -213,17 +218,18 @@ export async function runBench ({ quick = false, only, log = () => {} }: BenchOp
 
     const { connections, prerollSeconds } = settings
     const closed: Measure = (url, s, onMeasuring) =>
-      closedLoop(url, [s.request], { connections, prerollSeconds, seconds: settings.closedSeconds, onMeasuring })
+      closedLoop(url, [s.request], { connections, prerollSeconds, seconds: settings.closedSeconds, requests: settings.closedRequests, onMeasuring })
     log(`closed loop: ${settings.rounds} rounds of ${settings.closedSeconds} s, ${connections} connections`)
     const closedLoopResults = await interleave(run, all, closed)
 
-    // The fixed rate is half of the head client's peak: without it (--only), no fixed-rate rounds.
-    const peak = closedLoopResults.find((r) => r.id === `evergate ${HEAD} GET /articles`)?.median.rps
-    const rate = peak === undefined ? 0 : Math.max(1, Math.round(peak * settings.rateFraction))
-    const fixed: Measure = (url, s) => fixedRate(url, s.request,
-      { rate, prerollSeconds, seconds: settings.fixedSeconds, connections: settings.fixedConnections })
-    // Release management on vs off is a throughput comparison; the fixed rate judges latency only.
-    const atRate = peak === undefined ? [] : demo.filter((s) => s.via !== 'bare')
+    // The headline: CPU per request at one fixed rate below every server's saturation, a fraction
+    // of the slowest peak among the demo's proxies and gateways (the core alone is faster). Without
+    // the head client (--only), no fixed-rate rounds.
+    const atRate = closedLoopResults.some((r) => r.id === `evergate ${HEAD} GET /articles`) ? demo : []
+    const slowest = Math.min(...closedLoopResults.filter((r) => r.via !== 'direct' && atRate.some((s) => s.id === r.id)).map((r) => r.median.rps))
+    const rate = atRate.length === 0 ? 0 : Math.max(1, Math.round(slowest * settings.rateFraction))
+    const fixed: Measure = (url, s, onMeasuring) => fixedRate(url, s.request,
+      { rate, prerollSeconds, seconds: settings.fixedSeconds, connections: settings.fixedConnections, onMeasuring })
     if (atRate.length > 0) log(`fixed rate: ${rate} req/s, ${settings.rounds} rounds of ${settings.fixedSeconds} s`)
     const fixedResults = await interleave(run, atRate, fixed)
 

@@ -13,10 +13,12 @@ export interface Settings {
    */
   prerollSeconds: number
   closedSeconds: number
+  /** A quick run's closed loop: this many requests instead of `closedSeconds`, however long they take. */
+  closedRequests?: number
   fixedSeconds: number
   /** Closed-loop connections (pipelining 1). */
   connections: number
-  /** The fixed rate, as a fraction of evergate's head-client peak in the same run. */
+  /** The fixed rate, as a fraction of the slowest closed-loop peak among the demo's proxies and gateways. */
   rateFraction: number
   /** Requests in flight allowed at the fixed rate before they queue (and the wait counts). */
   fixedConnections: number
@@ -40,6 +42,8 @@ export interface Source {
 }
 
 export interface TargetResult {
+  /** One of the issue's headline figures: CPU per request at a fixed rate, as a ratio to http-proxy. */
+  headline: boolean
   name: string
   target: string
   actual: string
