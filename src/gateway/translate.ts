@@ -45,9 +45,9 @@ export function translatingHandler (plan: RoutePlan & { target: RouteTarget }, u
   { vary, metrics, trustsPeer, watchResponses }: TranslateOptions) {
   const { target, request: steps, contract } = plan
   const watch = watchResponses?.(plan) ?? null
-  const upstreamTimer = metrics.upstreamSeconds.labels(upstream.name)
-  const requestChainTimer = metrics.chainSeconds.labels(contract, 'request')
-  const responseChainTimer = metrics.chainSeconds.labels(contract, 'response')
+  const upstreamTimer = metrics.upstreamSeconds.labels({ upstream: upstream.name })
+  const requestChainTimer = metrics.chainSeconds.labels({ contract, direction: 'request' })
+  const responseChainTimer = metrics.chainSeconds.labels({ contract, direction: 'response' })
   const rewritesPath = target.url !== plan.url || steps.params.length > 0
   const rewritesQuery = steps.query.length > 0
   const hasRequestSteps = rewritesPath || rewritesQuery || steps.body.length > 0 || steps.headers.length > 0

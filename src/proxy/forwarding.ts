@@ -7,6 +7,7 @@ import { ClientGoneError, upstreamFailure } from './errors.js'
 import { exchange, type CoreResponse, type ExchangeOptions } from './exchange.js'
 import { HOP_BY_HOP } from './hop-by-hop.js'
 import type { Upstream } from './upstreams.js'
+import type { Timer } from '../metrics.js'
 
 // The mechanics of passing a request to a core service and its answer back, whatever the client's
 // version: hop-by-hop headers, who called (X-Forwarded-*), the origin-form target, the exchange,
@@ -106,9 +107,6 @@ export function setForwarded (request: FastifyRequest, headers: OutgoingHeaders,
   delete headers.forwarded
   headers['x-request-id'] = request.id
 }
-
-/** A histogram child the time to the core's headers goes to, in seconds. */
-export interface Timer { observe (seconds: number): void }
 
 /** The request for a core service, as the gateway's translation left it. */
 export interface CoreRequest {
