@@ -81,3 +81,8 @@ for (const page of PAGES) {
     }
   })
 }
+
+t.test('the README sends its reader on to every page of docs/', async (t) => {
+  const readme = new Set(links(readFileSync(join(ROOT, 'README.md'), 'utf8')).map((link) => link.split('#')[0]))
+  for (const page of PAGES.filter((p) => p.startsWith('docs/'))) t.ok(readme.has(page), `README.md links ${page}`)
+})
