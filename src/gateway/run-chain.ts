@@ -26,7 +26,7 @@ export function runChain (chain: Chain, value: unknown, ctx: unknown, check?: (v
 function failure (err: unknown, source: string): Error {
   if (err instanceof StepRejection) return err
   // The client is told the translation failed; the log names the change file at fault.
-  return Object.assign(new AdapterFailedError(), { cause: err, source })
+  return Object.assign(new AdapterFailedError({ cause: err }), { source })
 }
 
 /** `ctx.reject()` of a response step: the client gets this error (a 4xx or 5xx) instead. */
