@@ -4,29 +4,9 @@ import { join } from 'node:path'
 import { chainScenarios, closedLoop, demoScenarios, fixedRate, HEAD, preflight, type CpuPerRequest, type Measurement, type Scenario, type Stack, type Via } from './load.js'
 import { gatewayStore, storeKind, type StoreKind } from './database.js'
 import { ProcessGroup, type ServerProcess } from './processes.js'
-import { evaluateTargets, machineInfo, sourceInfo, type Machine, type Source, type TargetResult } from './report.js'
+import { evaluateTargets, machineInfo, sourceInfo } from './report.js'
+import type { BenchResults, Memory, ScenarioResult, Settings } from './results.js'
 import { microbench, writeSyntheticBundle, type MicroPoint, type SyntheticBundle } from './synthetic.js'
-
-export interface Settings {
-  rounds: number
-  /**
-   * Load sent right before every measurement, not recorded. A server that sat idle while the
-   * others were measured (and every one does, interleaved) answers its first fraction of a second
-   * slowly: up to ~200 ms on this box, whether core, http-proxy or evergate.
-   */
-  prerollSeconds: number
-  closedSeconds: number
-  fixedSeconds: number
-  /** Closed-loop connections (pipelining 1). */
-  connections: number
-  /** The fixed rate, as a fraction of evergate's head-client peak in the same run. */
-  rateFraction: number
-  /** Requests in flight allowed at the fixed rate before they queue (and the wait counts). */
-  fixedConnections: number
-  chainLengths: readonly number[]
-  microIterations: number
-  rssEveryMs: number
-}
 
 export const FULL: Settings = {
   rounds: 3,
@@ -47,52 +27,10 @@ export const QUICK: Settings = {
   rounds: 1,
   prerollSeconds: 0,
   closedSeconds: 0.5,
+  closedRequests: 200,
   fixedSeconds: 0.5,
   chainLengths: [0, 1, 5],
   microIterations: 500
-}
-
-export interface ScenarioResult {
-  id: string
-  stack: Stack
-  via: Via
-  group: string
-  changes?: number
-  rounds: Measurement[]
-  /** Medians over the rounds; errors, non-2xx and requests are totals. */
-  median: Measurement
-  /** Gateway scenarios: the gateway's highest RSS while this scenario ran, in MB. */
-  peakRssMb?: number
-}
-
-export interface Memory {
-  /** RSS in MB of each stack's gateway after boot, and its peak while under load (and under which scenario). */
-  gateways: Record<Stack, { bootMb: number, peakMb: number, peakDuring: string }>
-  /** RSS in MB of each core at the end. */
-  coresEndMb: Record<Stack, number>
-}
-
-export interface BenchResults {
-  date: string
-  quick: boolean
-  machine: Machine
-  source: Source
-  settings: Settings
-  closedLoop: ScenarioResult[]
-  fixedRate: { rate: number, scenarios: ScenarioResult[] }
-  /** The synthetic steps written with `reshape`, as the gateway scenarios run them. */
-  micro: MicroPoint[]
-  /** Where the gateways kept their release data: PostgreSQL (DATABASE_URL set) or embedded PGlite. */
-  database: StoreKind
-  /** `--only`: the scenarios were filtered by this pattern; a partial run. */
-  only?: string
-  /** The same steps written with object rest and spread, for comparison. */
-  microRestSpread: MicroPoint[]
-  memory: Memory
-  /** Why the run is invalid (any error or non-2xx); empty for a valid run. */
-  problems: string[]
-  valid: boolean
-  targets: TargetResult[]
 }
 
 export interface BenchOptions {
@@ -165,14 +103,18 @@ function cpuMeter (server: ServerProcess, core: ServerProcess | undefined) {
   }
 }
 
-/** Samples a gateway's RSS while it is under load; returns the peak in bytes when stopped. */
-function watchRss (server: ServerProcess, everyMs: number): () => number {
+/**
+ * Samples a gateway's RSS while it is under load; returns the peak in bytes when stopped, which
+ * takes one last sample, so a load shorter than the interval is sampled too.
+ */
+function watchRss (server: ServerProcess, everyMs: number): () => Promise<number> {
   let peak = 0
   const sample = () => server.rss().then((rss) => { peak = Math.max(peak, rss) })
   // A failed read only loses one sample; a dead server fails the run through its errors.
   const timer = setInterval(() => { sample().catch(() => {}) }, everyMs)
-  return () => {
+  return async () => {
     clearInterval(timer)
+    await sample().catch(() => {})
     return peak
   }
 }
@@ -222,7 +164,7 @@ async function interleave ({ servers, settings, log }: Run, scenarios: Scenario[
       const m = await measure(server.url, scenario, meter.begin)
       const cpu = await meter.perRequest(m.requests)
       if (cpu !== undefined) m.cpu = cpu
-      if (stopWatch !== null) results[i].peakRssMb = Math.max(results[i].peakRssMb ?? 0, stopWatch() / MB)
+      if (stopWatch !== null) results[i].peakRssMb = Math.max(results[i].peakRssMb ?? 0, await stopWatch() / MB)
       results[i].rounds.push(m)
       log(`  round ${round + 1} ${scenario.id}: ${Math.round(m.rps)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms`)
     }
@@ -276,17 +218,18 @@ export async function runBench ({ quick = false, only, log = () => {} }: BenchOp
 
     const { connections, prerollSeconds } = settings
     const closed: Measure = (url, s, onMeasuring) =>
-      closedLoop(url, [s.request], { connections, prerollSeconds, seconds: settings.closedSeconds, onMeasuring })
+      closedLoop(url, [s.request], { connections, prerollSeconds, seconds: settings.closedSeconds, requests: settings.closedRequests, onMeasuring })
     log(`closed loop: ${settings.rounds} rounds of ${settings.closedSeconds} s, ${connections} connections`)
     const closedLoopResults = await interleave(run, all, closed)
 
-    // The fixed rate is half of the head client's peak: without it (--only), no fixed-rate rounds.
-    const peak = closedLoopResults.find((r) => r.id === `evergate ${HEAD} GET /articles`)?.median.rps
-    const rate = peak === undefined ? 0 : Math.max(1, Math.round(peak * settings.rateFraction))
-    const fixed: Measure = (url, s) => fixedRate(url, s.request,
-      { rate, prerollSeconds, seconds: settings.fixedSeconds, connections: settings.fixedConnections })
-    // Release management on vs off is a throughput comparison; the fixed rate judges latency only.
-    const atRate = peak === undefined ? [] : demo.filter((s) => s.via !== 'bare')
+    // The headline: CPU per request at one fixed rate below every server's saturation, a fraction
+    // of the slowest peak among the demo's proxies and gateways (the core alone is faster). Without
+    // the head client (--only), no fixed-rate rounds.
+    const atRate = closedLoopResults.some((r) => r.id === `evergate ${HEAD} GET /articles`) ? demo : []
+    const slowest = Math.min(...closedLoopResults.filter((r) => r.via !== 'direct' && atRate.some((s) => s.id === r.id)).map((r) => r.median.rps))
+    const rate = atRate.length === 0 ? 0 : Math.max(1, Math.round(slowest * settings.rateFraction))
+    const fixed: Measure = (url, s, onMeasuring) => fixedRate(url, s.request,
+      { rate, prerollSeconds, seconds: settings.fixedSeconds, connections: settings.fixedConnections, onMeasuring })
     if (atRate.length > 0) log(`fixed rate: ${rate} req/s, ${settings.rounds} rounds of ${settings.fixedSeconds} s`)
     const fixedResults = await interleave(run, atRate, fixed)
 

@@ -170,6 +170,11 @@ export interface ClosedLoopOptions {
   /** Load before the measured seconds, on the same connections; its errors count, nothing else. */
   prerollSeconds?: number
   seconds: number
+  /**
+   * Instead of `seconds`, this many requests whatever they take (no pre-roll): a quick run then
+   * measures something even on a box too busy to answer one request in its half second.
+   */
+  requests?: number
   /** Called when the pre-roll ends and the measured seconds begin. */
   onMeasuring?: () => void
 }
@@ -179,7 +184,7 @@ export interface ClosedLoopOptions {
  * in (pipelining 1). Latencies are taken from each response rather than from autocannon's
  * histogram, which keeps whole milliseconds only.
  */
-export function closedLoop (url: string, requests: readonly HttpRequest[], { connections, prerollSeconds = 0, seconds, onMeasuring }: ClosedLoopOptions): Promise<Measurement> {
+export function closedLoop (url: string, requests: readonly HttpRequest[], { connections, prerollSeconds = 0, seconds, requests: amount, onMeasuring }: ClosedLoopOptions): Promise<Measurement> {
   return new Promise((resolve, reject) => {
     const latencies: number[] = []
     const start = performance.now()
@@ -190,7 +195,7 @@ export function closedLoop (url: string, requests: readonly HttpRequest[], { con
       requests: [...requests],
       connections,
       pipelining: 1,
-      duration: prerollSeconds + seconds,
+      ...(amount === undefined ? { duration: prerollSeconds + seconds } : { amount }),
       // A run ends on a sample boundary: at the default 1 s, a half-second run would last a second.
       sampleInt: 250
     }, (err, result) => {
@@ -210,6 +215,8 @@ export interface FixedRateOptions {
   seconds: number
   /** Upper bound on requests in flight; more are queued in the pool, and the wait counts. */
   connections: number
+  /** Called as the first measured request is sent: CPU is metered from there. */
+  onMeasuring?: () => void
 }
 
 /**
@@ -221,7 +228,7 @@ export interface FixedRateOptions {
  * which the connections spend back to back at the start of every second (bursts, not a rate),
  * and records whole milliseconds only.
  */
-export async function fixedRate (url: string, request: HttpRequest, { rate, prerollSeconds, seconds, connections }: FixedRateOptions): Promise<Measurement> {
+export async function fixedRate (url: string, request: HttpRequest, { rate, prerollSeconds, seconds, connections, onMeasuring }: FixedRateOptions): Promise<Measurement> {
   const skip = Math.round(rate * prerollSeconds)
   const total = skip + Math.max(1, Math.round(rate * seconds))
   const interval = 1000 / rate
@@ -238,6 +245,7 @@ export async function fixedRate (url: string, request: HttpRequest, { rate, prer
     let sent = 0
     const settle = () => { if (++completed === total) resolve() }
     const send = (i: number) => {
+      if (i === skip) onMeasuring?.()
       const due = start + i * interval
       lags[i] = performance.now() - due
       pool.request({ method, path, headers, body })

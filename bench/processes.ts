@@ -52,7 +52,7 @@ export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4']
 // Forked children inherit execArgv: compiled, the parent runs dist/bench/*.js with no loader;
 // under tap it runs bench/*.ts with tap's TypeScript loader, and so will the child.
 const ENTRY = new URL(import.meta.url.endsWith('.ts') ? './server.ts' : './server.js', import.meta.url)
-const READY_TIMEOUT_MS = 60_000
+const READY_TIMEOUT_MS = 300_000
 const STOP_TIMEOUT_MS = 5_000
 
 function waitForReady (child: ChildProcess, role: Role): Promise<number> {

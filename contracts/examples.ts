@@ -1,7 +1,7 @@
 import { contract as v1 } from './1.0.0.js'
 import { contract as v2 } from './2.0.0.js'
 import { head, type ArticleT, type BookmarkT, type UserT } from './head.js'
-import { defineExamples, invalid, overrideExamples } from '../src/compatibility/examples.js'
+import { defineExamples, invalid, overrideExamples } from '../src/engine/index.js'
 
 // Examples of every route, written for head and typed from its schemas: older versions get them
 // pushed down their chains (see `examplesFor`). What a version says differently is at the end.

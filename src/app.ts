@@ -4,20 +4,18 @@ import type { Socket } from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { peerTrust, type GatewayConfig } from './config.js'
-import type { ExampleSet } from './compatibility/examples.js'
 import { releaseDates } from './compatibility/snapshots.js'
-import { buildPlans, loadBundle, type Bundle, type BundleSource, type Plans } from './engine/index.js'
+import { buildPlans, loadBundle, type Bundle, type BundleSource, type ExampleSet, type Plans } from './engine/index.js'
 import clientErrors from './gateway/client-errors.js'
 import jsonBody from './gateway/json-body.js'
 import validation from './gateway/validation.js'
 import versionedRoutes from './gateway/versioned-routes.js'
 import upstreams from './proxy/upstreams.js'
-import publicRoutes from './public-routes.js'
+import publicEndpoints from './public/index.js'
 import { RequestLog } from './request-log.js'
 import versionResolution from './resolve/plugin.js'
 import releaseManagement from './release/plugin.js'
 import { createMetrics, type Metrics } from './metrics.js'
-import contractDocs from './docs/plugin.js'
 import { contractSampler } from './compatibility/sampling.js'
 
 export interface EvergateOptions extends Omit<GatewayConfig, 'port' | 'host' | 'logLevel' | 'admin' | 'tracing'> {
@@ -53,16 +51,25 @@ async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions):
     missingVersion: opts.missingVersion,
     userAgentApps: opts.userAgentApps
   })
-  // Before any route, which keeps the error handler in place when it is registered: app-status
-  // is the release plugin's.
+  // Before any route, which keeps the error handler in place when it is registered.
   await fastify.register(clientErrors, { plans: opts.plans, vary, bodyLimit: opts.bodyLimit, countError: opts.metrics.errors.count })
   if (opts.release !== null) {
-    await fastify.register(releaseManagement, { ...opts.release, contractVersions, platforms: opts.platforms, storeUrls: opts.storeUrls, vary, metrics: opts.metrics })
+    await fastify.register(releaseManagement, { ...opts.release, contractVersions, platforms: opts.platforms, storeUrls: opts.storeUrls, metrics: opts.metrics })
   }
   await fastify.register(upstreams, opts.upstream)
   await fastify.register(jsonBody)
   await fastify.register(validation)
-  await fastify.register(contractDocs, { plans: opts.plans, versionHeader: opts.versionHeader, platformHeader: opts.platformHeader, platforms: opts.platforms, appStatus: opts.release !== null, examples: opts.examples })
+  // Before the versioned routes: the docs' @fastify/swagger documents them as they are added.
+  await fastify.register(publicEndpoints, {
+    bundle: opts.bundle,
+    plans: opts.plans,
+    released: opts.released,
+    vary,
+    versionHeader: opts.versionHeader,
+    platformHeader: opts.platformHeader,
+    platforms: opts.platforms,
+    examples: opts.examples
+  })
   const watchResponses = contractSampler({
     rate: opts.contractSampleRate, plans: opts.plans, metrics: opts.metrics, log: fastify.log, maxBytes: opts.upstream.translateLimit
   })
@@ -74,7 +81,6 @@ async function evergatePlugin (fastify: FastifyInstance, opts: EvergateOptions):
     watchResponses,
     traceRoute: fastify.hasDecorator('traceRoute') ? fastify.traceRoute : null
   })
-  await fastify.register(publicRoutes, { prefix: '/_evergate', bundle: opts.bundle, plans: opts.plans, released: opts.released })
 }
 
 export const evergate = fp(evergatePlugin, { name: 'evergate', fastify: '5.x' })

@@ -5,110 +5,178 @@ import type { UpstreamOptions } from './proxy/upstreams.js'
 import { tracingConfig, type TracingConfig } from './telemetry/config.js'
 
 // Everything the gateway reads from the environment, with its default. Checked once at start:
-// a bad value stops the process with a message that names the variable.
+// a bad value stops the process with a message that names the variable. Each description is the
+// variable's line in docs/configuration.md (`npm run docs:config` writes it; a test compares).
 export const EnvSchema = Type.Object({
-  PORT: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
-  HOST: Type.String({ default: '0.0.0.0' }),
-  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
-  /** The core service (upstream `core`), when one service owns every route. */
-  CORE_URL: Type.String({ default: 'http://127.0.0.1:8090' }),
-  /** More core services, for routes whose head contract names another upstream: `search=http://...,media=http://...`. */
-  EVERGATE_UPSTREAMS: Type.String({ default: '' }),
-  EVERGATE_VERSION_HEADER: Type.String({ default: 'x-app-version', minLength: 1 }),
-  EVERGATE_PLATFORM_HEADER: Type.String({ default: 'x-app-platform', minLength: 1 }),
-  /** The platforms your apps ship on; any other value of the header counts as `other`. */
-  EVERGATE_PLATFORMS: Type.String({ default: 'ios,android,web' }),
-  /**
-   * Where each platform's users update (`ios=https://apps.apple.com/...,android=https://play.google.com/...`):
-   * the upgrade URL of the 426 answers and app-status when no rule names one.
-   */
-  EVERGATE_STORE_URLS: Type.String({ default: '' }),
-  /** With no version header: `head`, `reject`, or a contract version to serve. */
-  EVERGATE_MISSING_VERSION: Type.String({ default: 'head' }),
-  /**
-   * The product names of your apps in User-Agent (`Pulse`, as in `Pulse/3.2.1 (iPhone; iOS 17.0)`):
-   * with no version header, the version is read from those tokens only; none named: no fallback.
-   */
-  EVERGATE_USER_AGENT_APPS: Type.String({ default: '' }),
-  /** `false` turns the User-Agent fallback off while keeping the names; it reads nothing without them. */
-  EVERGATE_USER_AGENT_FALLBACK: Type.Optional(Type.Boolean()),
-  EVERGATE_BODY_LIMIT: Type.Integer({ default: 1048576, minimum: 1 }),
-  /**
-   * On SIGTERM, how long to go on accepting and serving, /ready saying 503, before closing: the
-   * time a load balancer takes to stop sending here (Kubernetes removes endpoints as it signals).
-   */
-  EVERGATE_DRAIN_DELAY_MS: Type.Integer({ default: 0, minimum: 0 }),
-  /** The longest a client may take to send a whole request (headers and body); then a 408. */
-  EVERGATE_REQUEST_TIMEOUT_MS: Type.Integer({ default: 30000, minimum: 1 }),
-  /**
-   * The load balancers in front of the gateway, whose word on the client (X-Forwarded-For, -Proto,
-   * -Host) is taken: addresses and CIDRs, or `true` (any peer at all); empty: none.
-   */
-  EVERGATE_TRUST_PROXY: Type.String({ default: '' }),
-  /** The largest core response read whole to translate for an older client; past it, a 502. */
-  EVERGATE_TRANSLATE_LIMIT: Type.Integer({ default: 10485760, minimum: 1 }),
-  /**
-   * The share of core answers (0 to 1) checked against head's contract, after the client has its
-   * answer: violations are counted in evergate_contract_violations_total. 0 (the default) checks none.
-   */
-  EVERGATE_CONTRACT_SAMPLE_RATE: Type.Number({ default: 0, minimum: 0, maximum: 1 }),
-  EVERGATE_UPSTREAM_CONNECTIONS: Type.Integer({ default: 64, minimum: 1 }),
-  EVERGATE_CONNECT_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 1 }),
-  EVERGATE_HEADERS_TIMEOUT_MS: Type.Integer({ default: 15000, minimum: 1 }),
-  EVERGATE_BODY_TIMEOUT_MS: Type.Integer({ default: 15000, minimum: 1 }),
-  EVERGATE_KEEP_ALIVE_MS: Type.Integer({ default: 4000, minimum: 1 }),
-  /** Release policies, usage and metrics; off only to measure what they cost. */
-  EVERGATE_RELEASE_MANAGEMENT: Type.Boolean({ default: true }),
-  /** PostgreSQL; without it, an embedded PostgreSQL (PGlite) keeps its data in EVERGATE_DATA_DIR. */
-  DATABASE_URL: Type.String({ default: '' }),
-  DATABASE_SCHEMA: Type.String({ default: '' }),
-  EVERGATE_DATA_DIR: Type.String({ default: '.evergate-data' }),
-  EVERGATE_POLICY_CHANNEL: Type.String({ default: 'evergate_policies', pattern: '^[a-z_][a-z0-9_]{0,62}$' }),
-  EVERGATE_POLICY_POLL_MS: Type.Integer({ default: 1000, minimum: 50 }),
-  EVERGATE_USAGE_FLUSH_MS: Type.Integer({ default: 10000, minimum: 50 }),
-  EVERGATE_USAGE_MAX_KEYS: Type.Integer({ default: 50000, minimum: 1 }),
-  /**
-   * App versions counted by name per day, platform and instance, beyond those known (contracts,
-   * releases announced, versions in use); the rest count as "other". Clients can make up versions.
-   */
-  EVERGATE_USAGE_MAX_NEW_VERSIONS: Type.Integer({ default: 1000, minimum: 1 }),
-  /** Days of usage kept; older days are deleted. At least the 30 that decide which versions are in use. */
-  EVERGATE_USAGE_RETENTION_DAYS: Type.Integer({ default: 400, minimum: 31 }),
-  ADMIN_PORT: Type.Integer({ default: 8081, minimum: 0, maximum: 65535 }),
-  ADMIN_HOST: Type.String({ default: '127.0.0.1' }),
-  /** The admin API's bearer token; with none, the admin API is off. */
-  EVERGATE_ADMIN_TOKEN: Type.String({ default: '' }),
-  // Tracing (docs/observability.md): the standard OpenTelemetry variables. With no endpoint set,
-  // none of the OpenTelemetry SDK is loaded.
+  PORT: Type.Integer({ default: 8080, minimum: 0, maximum: 65535, description: 'The public port: the API and `/_evergate/*`.' }),
+  HOST: Type.String({ default: '0.0.0.0', description: 'The address the public port listens on.' }),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), {
+    default: 'info',
+    description: 'pino\'s level; at `info`, one line per request with app version, platform, contract version, policy status and error code ' +
+      '([observability.md](observability.md)).'
+  }),
+  CORE_URL: Type.String({
+    default: 'http://127.0.0.1:8090',
+    description: 'The core service (upstream `core`), when one service owns every route: an origin, no path (routes carry the whole path).'
+  }),
+  EVERGATE_UPSTREAMS: Type.String({
+    default: '',
+    description: 'More core services, for routes whose head contract names another upstream: `search=http://search:9000,media=http://media:9000`; ' +
+      'a head route names its service with `upstream: \'search\'`.'
+  }),
+  EVERGATE_VERSION_HEADER: Type.String({ default: 'x-app-version', minLength: 1, description: 'The header an app sends its version in (`3.2.1`; also read: `3.2`, `v3.2.1`, `3.2.1 (451)`).' }),
+  EVERGATE_PLATFORM_HEADER: Type.String({ default: 'x-app-platform', minLength: 1, description: 'The header an app may send its platform in (`ios`).' }),
+  EVERGATE_PLATFORMS: Type.String({
+    default: 'ios,android,web',
+    description: 'The platforms your apps ship on, counted by name; any other value of the header counts as `other` ' +
+      '(`unknown` is taken: apps that send none).'
+  }),
+  EVERGATE_STORE_URLS: Type.String({
+    default: '',
+    description: 'Where each platform\'s users update, `platform=url,...` (`ios=https://apps.apple.com/...,android=https://play.google.com/...`): ' +
+      'the upgrade URL of the 426 answers, `Link` headers and app-status when a rule names none. `npm start` sets Pulse\'s.'
+  }),
+  EVERGATE_MISSING_VERSION: Type.String({ default: 'head', description: 'With no version: `head`, `reject` (a 400), or a contract version to serve.' }),
+  EVERGATE_USER_AGENT_APPS: Type.String({
+    default: '',
+    description: 'Your apps\' product names in `User-Agent` (`Pulse,Pulse-Android`): with no version header, `Pulse/3.2.1 (iPhone; iOS 17.0)` is read as 3.2.1. ' +
+      'Only these names are read, never an HTTP library\'s or system\'s token (`okhttp/4.12.0`, `Dalvik/2.1.0`); ' +
+      'a bare build number (`Pulse/451 CFNetwork/... Darwin/...`) is no version. None named: no fallback. `npm start` sets `Pulse`.'
+  }),
+  EVERGATE_USER_AGENT_FALLBACK: Type.Optional(Type.Boolean({
+    description: '`false` turns the User-Agent fallback off and keeps the names; unset, it is on when names are given. ' +
+      '`true` with no `EVERGATE_USER_AGENT_APPS` stops the start (the fallback once read any token).'
+  })),
+  EVERGATE_BODY_LIMIT: Type.Integer({ default: 1048576, minimum: 1, description: 'The largest request body, in bytes (a 413 above it).' }),
+  EVERGATE_DRAIN_DELAY_MS: Type.Integer({
+    default: 0,
+    minimum: 0,
+    description: 'On SIGTERM, how long to go on accepting and serving with `/_evergate/ready` at 503 before closing: set it to the time ' +
+      'your load balancer takes to stop sending (on Kubernetes, which removes the endpoint as it signals, a few seconds). ' +
+      'A second SIGTERM, a SIGINT or an uncaught error ends it early, and the close that follows is as graceful.'
+  }),
+  EVERGATE_REQUEST_TIMEOUT_MS: Type.Integer({
+    default: 30000,
+    minimum: 1,
+    description: 'The longest a client may take to send a request, headers and body: late, it is a 408 ' +
+      'and the connection closes (an answer may take as long as the core does).'
+  }),
+  EVERGATE_TRUST_PROXY: Type.String({
+    default: '',
+    description: 'The load balancers in front of the gateway, by address or range (`10.0.0.0/8,loopback`). ' +
+      'Their `X-Forwarded-Proto` and `-Host` reach the core as they sent them (so they must set both, or remove a client\'s); ' +
+      'from any other peer, the core gets the scheme and host the gateway itself saw ' +
+      '(a TLS-terminating load balancer\'s `https` would become `http` without it). ' +
+      '`true` trusts every peer: only where nothing but the load balancer can reach the gateway. ' +
+      'A number of hops is refused: it cannot tell a load balancer from a client that connects directly.'
+  }),
+  EVERGATE_TRANSLATE_LIMIT: Type.Integer({
+    default: 10485760,
+    minimum: 1,
+    description: 'The largest core response read whole to translate for an older client, in bytes ' +
+      '(a 502 above it; untranslated bodies stream whatever their size).'
+  }),
+  EVERGATE_CONTRACT_SAMPLE_RATE: Type.Number({
+    default: 0,
+    minimum: 0,
+    maximum: 1,
+    description: 'The share of core answers (0 to 1) checked against head\'s contract, after the client has its answer: ' +
+      'breaks are counted in `evergate_contract_violations_total` and logged once per kind ' +
+      '([compatibility-verify.md](compatibility-verify.md#contract-sampling-in-production)). 0 checks none.'
+  }),
+  EVERGATE_UPSTREAM_CONNECTIONS: Type.Integer({ default: 64, minimum: 1, description: 'Keep-alive connections per core service.' }),
+  EVERGATE_CONNECT_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 1, description: 'How long connecting to a core service may take (then a 504).' }),
+  EVERGATE_HEADERS_TIMEOUT_MS: Type.Integer({ default: 15000, minimum: 1, description: 'How long a core service may take to send its response headers (then a 504).' }),
+  EVERGATE_BODY_TIMEOUT_MS: Type.Integer({ default: 15000, minimum: 1, description: 'How long a core service may pause while sending its response body.' }),
+  EVERGATE_KEEP_ALIVE_MS: Type.Integer({ default: 4000, minimum: 1, description: 'How long an idle keep-alive connection to a core service is kept.' }),
+  EVERGATE_RELEASE_MANAGEMENT: Type.Boolean({
+    default: true,
+    description: '`false` turns off release policies, usage and metrics (and needs no database); off only to measure what they cost.'
+  }),
+  DATABASE_URL: Type.String({
+    default: '',
+    description: 'PostgreSQL for release management (rules, releases, audit log, usage); empty: an embedded PostgreSQL (PGlite) in `EVERGATE_DATA_DIR`.'
+  }),
+  DATABASE_SCHEMA: Type.String({
+    default: '',
+    description: 'PostgreSQL only: the schema the gateway\'s tables live in (it must exist); empty: the connection\'s default search path. ' +
+      'The tests give each file its own.'
+  }),
+  EVERGATE_DATA_DIR: Type.String({ default: '.evergate-data', description: 'The embedded database\'s folder (without `DATABASE_URL`). The Docker image sets `/var/lib/evergate`.' }),
+  EVERGATE_POLICY_CHANNEL: Type.String({
+    default: 'evergate_policies',
+    pattern: '^[a-z_][a-z0-9_]{0,62}$',
+    description: 'PostgreSQL only: the LISTEN/NOTIFY channel a change of rules or releases is announced on. ' +
+      'Every instance on one database uses the same; the tests give each file its own.'
+  }),
+  EVERGATE_POLICY_POLL_MS: Type.Integer({
+    default: 1000,
+    minimum: 50,
+    description: 'How often the policy version is polled, the fallback to LISTEN/NOTIFY (PostgreSQL only: on the embedded database ' +
+      'every change comes through the one gateway process).'
+  }),
+  EVERGATE_USAGE_FLUSH_MS: Type.Integer({ default: 10000, minimum: 50, description: 'How often usage counted in memory is written to the database (and once more at shutdown).' }),
+  EVERGATE_USAGE_MAX_KEYS: Type.Integer({
+    default: 50000,
+    minimum: 1,
+    description: 'The most distinct usage keys kept in memory while the database is away; anything dropped is counted and logged.'
+  }),
+  EVERGATE_USAGE_MAX_NEW_VERSIONS: Type.Integer({
+    default: 1000,
+    minimum: 1,
+    description: 'App versions counted by name per day, platform and instance beyond those known (contracts, releases announced, ' +
+      'versions in use); the rest count as `other`. Clients can make up versions.'
+  }),
+  EVERGATE_USAGE_RETENTION_DAYS: Type.Integer({
+    default: 400,
+    minimum: 31,
+    description: 'Days of usage kept, today included; older days are deleted. At least 31: the last 30 decide which versions are in use.'
+  }),
+  ADMIN_PORT: Type.Integer({ default: 8081, minimum: 0, maximum: 65535, description: 'The admin API and the release managers\' page; never on the public port.' }),
+  ADMIN_HOST: Type.String({ default: '127.0.0.1', description: 'The address the admin port listens on: this machine only, unless set.' }),
+  EVERGATE_ADMIN_TOKEN: Type.String({
+    default: '',
+    description: 'The admin API\'s bearer token; empty: the admin API is off. `npm start` uses `demo-admin-token`.'
+  }),
+  // Tracing: the standard OpenTelemetry variables (docs/observability.md). With no endpoint set,
+  // nothing of the OpenTelemetry SDK is loaded.
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.String({
     default: '',
-    description: 'The OTLP/HTTP collector (http://otel-collector:4318): spans go to its /v1/traces. Empty, with no traces endpoint either: no tracing'
+    description: 'Tracing: the OTLP/HTTP collector (`http://otel-collector:4318`); spans go to its `/v1/traces`. ' +
+      'With neither endpoint set, tracing is off and nothing of the OpenTelemetry SDK is loaded ([observability.md](observability.md)).'
   }),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: Type.String({
     default: '',
-    description: 'The URL spans are sent to, used as it is (no /v1/traces added); wins over OTEL_EXPORTER_OTLP_ENDPOINT'
+    description: 'The URL spans are sent to, used as it is (no `/v1/traces` added); wins over `OTEL_EXPORTER_OTLP_ENDPOINT`.'
   }),
   OTEL_EXPORTER_OTLP_PROTOCOL: Type.String({
     default: 'http/protobuf',
-    description: 'How spans are encoded: http/protobuf or http/json (grpc is not offered)'
+    description: 'How spans are encoded: `http/protobuf` or `http/json` (`grpc` is not offered: the collector takes OTLP/HTTP on port 4318).'
   }),
-  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: Type.String({ default: '', description: 'The same for spans only; wins over OTEL_EXPORTER_OTLP_PROTOCOL' }),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: Type.String({ default: '', description: 'The same for spans only; wins over `OTEL_EXPORTER_OTLP_PROTOCOL`.' }),
   OTEL_EXPORTER_OTLP_HEADERS: Type.String({
     default: '',
-    description: 'Headers sent with every export, key=value,key=value, percent-encoded (a hosted backend\'s API key)'
+    description: 'Headers sent with every export, `key=value,key=value`, percent-encoded (a hosted backend\'s API key).'
   }),
-  OTEL_EXPORTER_OTLP_TRACES_HEADERS: Type.String({ default: '', description: 'The same for spans only; added to OTEL_EXPORTER_OTLP_HEADERS, and wins on the same key' }),
-  OTEL_SERVICE_NAME: Type.String({ default: '', description: 'service.name of the spans; empty: the service.name of OTEL_RESOURCE_ATTRIBUTES, else evergate' }),
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: Type.String({
+    default: '',
+    description: 'The same for spans only: added to `OTEL_EXPORTER_OTLP_HEADERS`, and winning on the same key.'
+  }),
+  OTEL_SERVICE_NAME: Type.String({
+    default: '',
+    description: 'The spans\' `service.name`; empty: the `service.name` of `OTEL_RESOURCE_ATTRIBUTES`, else `evergate`.'
+  }),
   OTEL_RESOURCE_ATTRIBUTES: Type.String({
     default: '',
-    description: 'More attributes of every span\'s resource, key=value,key=value, percent-encoded (deployment.environment.name=production)'
+    description: 'More attributes of every span\'s resource, `key=value,key=value`, percent-encoded (`deployment.environment.name=production`).'
   }),
   OTEL_TRACES_SAMPLER: Type.String({
     default: 'parentbased_always_on',
-    description: 'Which requests are traced: always_on, always_off, traceidratio, or parentbased_ of one of them (a request whose traceparent says sampled or not is kept or not as it says)'
+    description: 'Which requests are traced: `always_on`, `always_off`, `traceidratio`, or `parentbased_` one of them ' +
+      '(a request whose `traceparent` says sampled, or not, is traced, or not, as it says).'
   }),
-  OTEL_TRACES_SAMPLER_ARG: Type.String({ default: '', description: 'The share of requests the traceidratio samplers keep, 0 to 1; empty: 1' }),
-  OTEL_SDK_DISABLED: Type.Boolean({ default: false, description: 'true turns tracing off whatever endpoint is set' })
+  OTEL_TRACES_SAMPLER_ARG: Type.String({ default: '', description: 'The share of new traces the `traceidratio` samplers keep, 0 to 1; empty: 1.' }),
+  OTEL_SDK_DISABLED: Type.Boolean({ default: false, description: '`true` turns tracing off, whatever endpoint is set.' })
 })
 
 export type Env = Static<typeof EnvSchema>

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client'
+import { collectDefaultMetrics, Counter, Registry, type Metric } from 'prom-client'
 
 /** Counts one request of a route: its client's platform (null: none sent) and the status it got. */
 export type CountRequest = (platform: string | null, status: number) => void
@@ -52,79 +52,126 @@ export class RequestCounts {
   }
 }
 
-/** Times one request of a route: the status it got and how long it took, in seconds. */
-export type TimeRequest = (status: number, seconds: number) => void
+/** One series of a BoundHistogram, bound at boot: `observe` is all the request path calls. */
+export interface Timer {
+  observe (seconds: number): void
+}
 
-/** From a fast answer off a cache to a core at its timeouts (EVERGATE_HEADERS_TIMEOUT_MS is 15 s). */
-const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15]
-
-/** One series of the histogram: how many requests fell in each bucket (not cumulative; the last is +Inf). */
-interface DurationTally {
-  readonly buckets: number[]
+interface Series {
+  readonly labels: Readonly<Record<string, string>>
+  /** Observations per bucket (not cumulative), the last for those past every bound. */
+  readonly counts: Float64Array
   sum: number
   count: number
 }
 
 /**
- * `evergate_request_duration_seconds` by contract version, route and status: kept as plain
- * numbers on the request path, as RequestCounts keeps its counts, and written out as a Prometheus
- * histogram when it is scraped. A prom-client Histogram hashes its labels at every observation,
- * bound child or not.
+ * A Prometheus histogram whose series are bound at boot, once per label set: observing finds the
+ * bucket and adds, as plain numbers. prom-client's own children validate and hash their labels on
+ * every observation, which on the request path cost more than the rest of the metrics together.
+ * It renders as any prom-client histogram does: the registry asks it for its values at scrape.
  */
-export class RequestDurations {
-  static readonly NAME = 'evergate_request_duration_seconds'
-  readonly #routes: Array<{ contract: string, route: string, byStatus: Map<number, DurationTally> }> = []
+export class BoundHistogram<L extends string> {
+  readonly type = 'histogram'
+  readonly aggregator = 'sum'
+  readonly name: string
+  readonly help: string
+  readonly #labelNames: readonly L[]
+  readonly #buckets: readonly number[]
+  readonly #series = new Map<string, Series>()
 
-  constructor (registry: Registry) {
-    const name = RequestDurations.NAME
-    const help = 'Time from a request\'s arrival to the end of its answer, by contract version, route and status'
-    // What the registry asks of a metric: its name, help and type, and its values (get).
-    const metric = {
-      name,
-      help,
-      type: 'histogram',
-      aggregator: 'sum',
-      get: async () => ({ name, help, type: 'histogram', aggregator: 'sum', values: this.#values() }),
-      reset: () => {
-        for (const { byStatus } of this.#routes) byStatus.clear()
+  constructor ({ name, help, labelNames, buckets, registers }:
+  { name: string, help: string, labelNames: readonly L[], buckets: readonly number[], registers: Registry[] }) {
+    this.name = name
+    this.help = help
+    this.#labelNames = labelNames
+    this.#buckets = [...buckets].sort((a, b) => a - b)
+    // The registry renders whatever answers get(), as it does its own instruments.
+    for (const registry of registers) registry.registerMetric(this as unknown as Metric)
+  }
+
+  /** The series of one label set, made on first ask; ask at boot and keep it. */
+  labels (labels: Record<L, string>): Timer {
+    // In the order of labelNames, as prom-client renders them.
+    const ordered = Object.fromEntries(this.#labelNames.map((name) => [name, labels[name]]))
+    const key = JSON.stringify(ordered)
+    let series = this.#series.get(key)
+    if (series === undefined) {
+      series = { labels: ordered, counts: new Float64Array(this.#buckets.length + 1), sum: 0, count: 0 }
+      this.#series.set(key, series)
+    }
+    const bounds = this.#buckets
+    const found = series
+    return {
+      observe (seconds) {
+        let i = 0
+        while (i < bounds.length && seconds > bounds[i]) i++
+        found.counts[i]++
+        found.sum += seconds
+        found.count++
       }
     }
-    registry.registerMetric(metric as unknown as Histogram)
+  }
+
+  /** What prom-client's registry renders, as its own histograms give it: cumulative buckets, +Inf, sum and count. */
+  async get () {
+    type Value = { labels: Record<string, string | number>, sharedLabels: Readonly<Record<string, string>>, value: number, metricName: string }
+    const values: Value[] = []
+    for (const { labels, counts, sum, count } of this.#series.values()) {
+      if (count === 0) continue
+      let cumulative = 0
+      for (const [i, le] of this.#buckets.entries()) {
+        cumulative += counts[i]
+        values.push({ labels: { le }, sharedLabels: labels, value: cumulative, metricName: `${this.name}_bucket` })
+      }
+      values.push({ labels: { le: '+Inf' }, sharedLabels: labels, value: count, metricName: `${this.name}_bucket` })
+      values.push({ labels: {}, sharedLabels: labels, value: sum, metricName: `${this.name}_sum` })
+      values.push({ labels: {}, sharedLabels: labels, value: count, metricName: `${this.name}_count` })
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values }
+  }
+
+  reset (): void {
+    for (const series of this.#series.values()) {
+      series.counts.fill(0)
+      series.sum = 0
+      series.count = 0
+    }
+  }
+}
+
+/** Times one request of a route: the status it got and how long it took, in seconds. */
+export type TimeRequest = (status: number, seconds: number) => void
+
+/**
+ * `evergate_request_duration_seconds` by contract version, route and status: a route's timer is
+ * bound at boot, and the series of a status the first time the route answers with it.
+ */
+export class RequestDurations {
+  readonly #histogram: BoundHistogram<'contract' | 'route' | 'status'>
+
+  constructor (registry: Registry) {
+    this.#histogram = new BoundHistogram({
+      name: 'evergate_request_duration_seconds',
+      help: 'Time from a request\'s arrival to the end of its answer, by contract version, route and status',
+      labelNames: ['contract', 'route', 'status'],
+      // From an answer in a millisecond to a core at its timeouts (EVERGATE_HEADERS_TIMEOUT_MS is 15 s).
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
+      registers: [registry]
+    })
   }
 
   /** The timer of one route of one contract version: asked once per route, at boot. */
   route (contract: string, route: string): TimeRequest {
-    const byStatus = new Map<number, DurationTally>()
-    this.#routes.push({ contract, route, byStatus })
+    const byStatus = new Map<number, Timer>()
     return (status, seconds) => {
-      let tally = byStatus.get(status)
-      if (tally === undefined) {
-        tally = { buckets: new Array<number>(DURATION_BUCKETS.length + 1).fill(0), sum: 0, count: 0 }
-        byStatus.set(status, tally)
+      let timer = byStatus.get(status)
+      if (timer === undefined) {
+        timer = this.#histogram.labels({ contract, route, status: String(status) })
+        byStatus.set(status, timer)
       }
-      let i = 0
-      while (i < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[i]) i++
-      tally.buckets[i]++
-      tally.sum += seconds
-      tally.count++
+      timer.observe(seconds)
     }
-  }
-
-  #values () {
-    const name = RequestDurations.NAME
-    const values: Array<{ metricName: string, labels: Record<string, string | number>, value: number }> = []
-    for (const { contract, route, byStatus } of this.#routes) {
-      for (const [status, { buckets, sum, count }] of byStatus) {
-        const labels = { contract, route, status: String(status) }
-        let cumulative = 0
-        for (const [i, n] of buckets.entries()) {
-          cumulative += n
-          values.push({ metricName: `${name}_bucket`, labels: { ...labels, le: i < DURATION_BUCKETS.length ? DURATION_BUCKETS[i] : '+Inf' }, value: cumulative })
-        }
-        values.push({ metricName: `${name}_sum`, labels, value: sum }, { metricName: `${name}_count`, labels, value: count })
-      }
-    }
-    return values
   }
 }
 
@@ -174,8 +221,8 @@ export interface Metrics {
   readonly requestSeconds: RequestDurations
   /** Error answers the gateway made itself, by code. */
   readonly errors: GatewayErrors
-  readonly chainSeconds: Histogram<'contract' | 'direction'>
-  readonly upstreamSeconds: Histogram<'upstream'>
+  readonly chainSeconds: BoundHistogram<'contract' | 'direction'>
+  readonly upstreamSeconds: BoundHistogram<'upstream'>
   /** Sampled core answers outside head's contract (EVERGATE_CONTRACT_SAMPLE_RATE). */
   readonly contractViolations: Counter<'contract' | 'route' | 'status'>
 }
@@ -190,17 +237,17 @@ export function createMetrics (): Metrics {
     requests: new RequestCounts(registry),
     requestSeconds: new RequestDurations(registry),
     errors: new GatewayErrors(registry),
-    chainSeconds: new Histogram({
+    chainSeconds: new BoundHistogram({
       name: 'evergate_adapter_chain_seconds',
       help: 'Time spent running adapter chains (request up, response down)',
-      labelNames: ['contract', 'direction'] as const,
+      labelNames: ['contract', 'direction'],
       buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05],
       registers: [registry]
     }),
-    upstreamSeconds: new Histogram({
+    upstreamSeconds: new BoundHistogram({
       name: 'evergate_upstream_seconds',
       help: 'Time from forwarding a request to the core answering with headers',
-      labelNames: ['upstream'] as const,
+      labelNames: ['upstream'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry]
     }),

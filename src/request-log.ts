@@ -1,4 +1,5 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
+import { VersionUnsupportedError } from './errors.js'
 
 /**
  * The probes an orchestrator or a Docker HEALTHCHECK sends every few seconds on every instance:
@@ -31,7 +32,7 @@ export class RequestLog extends LogController {
       platform,
       contract,
       // Decided on versioned routes; a build older than every contract is refused as a retired one is.
-      policyStatus: request.policyStatus ?? (errorCode === 'EVG_ERR_VERSION_UNSUPPORTED' ? 'retired' : null),
+      policyStatus: request.policyStatus ?? (errorCode === VersionUnsupportedError.code ? 'retired' : null),
       errorCode,
       traceId: request.traceSpan?.spanContext().traceId
     }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
@@ -22,4 +22,16 @@ t.test('the build empties dist/ before it compiles', async (t) => {
   t.ok(existsSync(join(dir, 'versions', '2.4.0', 'index.ts')), 'sources are untouched')
   await promisify(execFile)('npm', ['run', 'clean', '--silent'], { cwd: dir, shell: process.platform === 'win32' })
   t.pass('with no dist/ at all, clean succeeds (a first build)')
+})
+
+// `npx evergate` runs the package's own bin through a link npm makes once, in its npx cache, when
+// it also marks the file executable. Every build writes dist/src/cli.js anew, without that mark:
+// after the next `npm start`, `npx evergate` failed with "Permission denied".
+t.test('the build leaves the CLI executable', { skip: process.platform === 'win32' && 'no executable bit' }, async (t) => {
+  const dir = t.testdir({
+    'package.json': JSON.stringify({ name: 'cli-mode', private: true, scripts: { postbuild: scripts.postbuild } }),
+    dist: { src: { 'cli.js': '#!/usr/bin/env node\n' } }
+  })
+  await promisify(execFile)('npm', ['run', 'postbuild', '--silent'], { cwd: dir })
+  t.equal(statSync(join(dir, 'dist', 'src', 'cli.js')).mode & 0o111, 0o111, 'dist/src/cli.js can be run')
 })

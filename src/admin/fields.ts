@@ -1,4 +1,4 @@
-import { RuleInvalidError, ReleaseInvalidError } from '../release/errors.js'
+import { RuleInvalidError, ReleaseInvalidError } from '../errors.js'
 import { instantOf } from '../release/dates.js'
 import { releaseVersionProblem } from '../release/latest.js'
 import { rangeProblem } from '../release/policy.js'

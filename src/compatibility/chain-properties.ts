@@ -7,6 +7,7 @@ import {
 import type { RouteChange } from '../engine/change.js'
 import { RequestStepRunner, ResponseStepContext } from '../gateway/run-chain.js'
 import { StepRejection } from '../gateway/errors.js'
+import { renderError } from '../gateway/render-error.js'
 import { arbitraryOf } from './arbitrary.js'
 import { fieldOf, SchemaChecker, type Validity } from './validators.js'
 
@@ -151,7 +152,7 @@ export function checkChainProperties (bundle: Bundle, options: ChainPropertyOpti
     const target = head.routes[plan.target?.route as RouteKey]
     // Steps own what they are given; ctx keeps the request as the client sent it.
     const sent = structuredClone(request)
-    const ctx = new RequestStepRunner(sent.params, sent.querystring, {}, plan.contract, null, {})
+    const ctx = new RequestStepRunner({ params: sent.params, query: sent.querystring, headers: {}, appVersion: plan.contract, platform: null }, {})
     for (const part of PARTS) {
       if (part === 'body' && !('body' in request)) continue
       const chain = plan.request[STEPS_OF[part]]
@@ -185,7 +186,7 @@ export function checkChainProperties (bundle: Bundle, options: ChainPropertyOpti
   function renderedError (contract: ContractPlan, error: CanonicalError, request: RequestContext | null): Problem | null {
     let rendered
     try {
-      rendered = plans.renderError(contract, error, request)
+      rendered = renderError(plans, contract, error, request)
     } catch (err) {
       return thrown(err, /the errors step of (\S+) failed/.exec((err as Error).message)?.[1] ?? null, 'body')
     }

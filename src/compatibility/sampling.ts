@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { ContractPlan, Plans } from '../engine/index.js'
 import type { Metrics } from '../metrics.js'
 import type { CoreResponse } from '../proxy/exchange.js'
-import type { WatchResponses } from '../proxy/forward.js'
+import type { WatchResponses } from '../gateway/translate.js'
 import { createConformance, type Violation } from './conformance.js'
 
 // In production the core may drift from head's contract between deployment checks: a sample of

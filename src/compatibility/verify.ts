@@ -2,9 +2,10 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TSchema } from '@sinclair/typebox'
 import { Agent, request } from 'undici'
-import { contractSnapshot, type Plans, type RouteKey } from '../engine/index.js'
+import { AppRetiredError } from '../errors.js'
+import { contractSnapshot, type Example, type ExampleSet, type Plans, type RouteKey } from '../engine/index.js'
 import { createConformance, type RouteSchemas, type Violation } from './conformance.js'
-import { examplesFor, type Example, type ExampleSet } from './examples.js'
+import { examplesFor } from './examples.js'
 
 // The deployment check: every supported version's examples, replayed against a running gateway
 // (and the core behind it), each answer checked against the contract that version's apps were
@@ -74,7 +75,7 @@ function pathOf (route: RouteKey, { params = {}, query = {} }: Example['request'
 const describe = (v: Violation) => `${v.instancePath === '' ? '(the body)' : v.instancePath}: ${v.message}`
 
 // The gateway's answer to an app version the release policy retired: not supported, so not checked.
-const RETIRED = 'EVG_ERR_APP_RETIRED'
+const RETIRED = AppRetiredError.code
 
 /** Replays every version's examples in order (some change state: run it against staging), one at a time. */
 export async function verifyDeployment (opts: VerifyOptions): Promise<VerifyReport> {

@@ -1,4 +1,4 @@
-import { runStep, type HeaderMap, type RequestContext, type ResponseContext, type RouteChange, type Step } from './change.js'
+import type { RouteChange, Step } from './change.js'
 import type { CanonicalError, Contract, HttpMethod, RouteContract, RouteKey } from './contract.js'
 import type { Bundle, LoadedChange } from './load-bundle.js'
 
@@ -71,21 +71,12 @@ export interface ContractPlan {
   readonly routes: readonly RoutePlan[]
 }
 
-/** A gateway-made error as a client of one version gets it. */
-export interface RenderedError {
-  readonly status: number
-  readonly body: unknown
-}
-
 export interface Plans {
   readonly head: string
   /** Ascending by version. */
   readonly contracts: readonly ContractPlan[]
-  /**
-   * Renders a gateway-made error in the error shape and status of a contract version. The `errors`
-   * steps may set `headers` (ctx.headers), which start empty: the caller sends what they hold.
-   */
-  renderError (contract: ContractPlan, error: CanonicalError, request: RequestContext | null, headers?: HeaderMap): RenderedError
+  /** Head's: every error the gateway makes starts in head's shape, then goes down `errors`. */
+  formatError (error: CanonicalError): unknown
 }
 
 /** One version's contribution to a route's chains. */
@@ -96,12 +87,6 @@ interface Layer {
   readonly statuses: ReadonlyMap<number, number>
   readonly errors: PlannedStep | null
   readonly headers: PlannedStep | null
-}
-
-const NO_REQUEST: RequestContext = Object.freeze({ params: {}, query: {}, headers: {}, appVersion: null, platform: null })
-
-function cannotReject (): never {
-  throw new Error('reject() cannot be used while rendering an error')
 }
 
 function split (key: RouteKey): { method: HttpMethod, url: string } {
@@ -135,23 +120,7 @@ export function buildPlans (bundle: Bundle): Plans {
   return {
     head: head.version,
     contracts: plans,
-    renderError (plan, error, request, headers = {}) {
-      if (plan.errors.length === 0) return { status: error.statusCode, body: head.formatError(error) }
-      // Steps may change what they are given, and details can be a value kept beyond this request.
-      let body: unknown = head.formatError(error.details === undefined ? error : { ...error, details: structuredClone(error.details) })
-      const stepCtx = { status: error.statusCode, request: request ?? NO_REQUEST, headers, reject: cannotReject } satisfies ResponseContext
-      for (const { step, statuses } of plan.errors) {
-        if (step !== null) {
-          try {
-            body = runStep(step.run, body, stepCtx)
-          } catch (err) {
-            throw new Error(`the errors step of ${step.source} failed`, { cause: err })
-          }
-        }
-        stepCtx.status = statuses.get(stepCtx.status) ?? stepCtx.status
-      }
-      return { status: stepCtx.status, body }
-    }
+    formatError: head.formatError
   }
 }
 

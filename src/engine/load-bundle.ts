@@ -5,7 +5,8 @@ import { isDeepStrictEqual } from 'node:util'
 import semver from 'semver'
 import { isVersionChange, type RouteChange, type VersionChange } from './change.js'
 import { schemaShape, type Contract, type HeadContract, type RouteContract, type RouteKey } from './contract.js'
-import { BundleChangeError, BundleContractError } from './errors.js'
+import type { ExampleSet } from './examples.js'
+import { BundleChangeError, BundleContractError } from '../errors.js'
 
 /** What a deployment hands the gateway: its contracts and the folder of its version changes. */
 export interface BundleSource {
@@ -15,7 +16,7 @@ export interface BundleSource {
   /** `contracts/snapshots/`: the frozen copies, whose metadata dates each release (the changelog's). */
   snapshotsDir?: string
   /** Head's typed examples (`defineExamples`): the docs show them, pushed down to each version. */
-  examples?: import('../compatibility/examples.js').ExampleSet
+  examples?: ExampleSet
   /** How `evergate contracts check` judges this deployment's changes (docs/compatibility-rules.md). */
   compatibility?: {
     /**

@@ -4,12 +4,15 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, Fasti
 import fp from 'fastify-plugin'
 import type { CanonicalError, ContractPlan, HeaderMap, Plans, RequestContext } from '../engine/index.js'
 import {
-  AdapterFailedError, BadUrlError, BodyTooLargeError, ConnectNotSupportedError, ExpectationFailedError, HeadersTooLargeError,
-  HostRequiredError, InternalError, MalformedRequestError, PathParamTooLongError, RequestTimeoutError, RouteNotFoundError,
-  StepRejection, UnsupportedMediaTypeError
-} from './errors.js'
+  AdapterFailedError, BadRequestError, BadUrlError, BodyTooLargeError, ConnectNotSupportedError, ExpectationFailedError,
+  HeadersTooLargeError, HostRequiredError, InternalError, isCatalogued, MalformedRequestError, PathParamTooLongError,
+  RequestTimeoutError, RouteNotFoundError, UnsupportedMediaTypeError, ValidationError
+} from '../errors.js'
+import { keepDeprecation } from './deprecation.js'
+import { StepRejection } from './errors.js'
+import { renderError } from './render-error.js'
+import { contextFor, contextOf } from './request-context.js'
 import { checkedHeaders } from './run-chain.js'
-import { keepDeprecation } from '../proxy/forward.js'
 import type { ClientVersion } from '../resolve/version-resolver.js'
 
 declare module 'fastify' {
@@ -58,13 +61,11 @@ export function toCanonical (err: AnyError, request: FastifyRequest, bodyLimit: 
   if (err.validation !== undefined) {
     const context = err.validationContext ?? 'request'
     return {
-      statusCode: 400,
-      code: 'EVG_ERR_VALIDATION',
-      message: err.message,
+      ...asCanonical(new ValidationError(err.message)),
       details: err.validation.map((failure) => ({ field: field(context, failure), message: failure.message ?? 'is invalid' }))
     }
   }
-  if (typeof err.code === 'string' && err.code.startsWith('EVG_ERR_')) {
+  if (isCatalogued(err)) {
     return err.details === undefined ? asCanonical(err) : { ...asCanonical(err), details: err.details }
   }
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return asCanonical(new BodyTooLargeError(bodyLimit))
@@ -72,7 +73,7 @@ export function toCanonical (err: AnyError, request: FastifyRequest, bodyLimit: 
     return asCanonical(new UnsupportedMediaTypeError(String(request.headers['content-type'] ?? 'none')))
   }
   if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
-    return { statusCode: err.statusCode, code: 'EVG_ERR_BAD_REQUEST', message: err.message }
+    return { ...asCanonical(new BadRequestError(err.message)), statusCode: err.statusCode }
   }
   return asCanonical(new InternalError())
 }
@@ -91,7 +92,7 @@ async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions
   { error: CanonicalError, status: number, body: unknown, headers: Record<string, string | string[]> } {
     try {
       const headers: HeaderMap = {}
-      const { status, body } = plans.renderError(plan, error, ctx, headers)
+      const { status, body } = renderError(plans, plan, error, ctx, headers)
       const checked = checkedHeaders(headers)
       countError(error.code, error.statusCode)
       return { error, status, body, headers: checked }
@@ -102,18 +103,13 @@ async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions
       fastify.log.error({ err, code: error.code }, 'the error could not be rendered in the client\'s shape')
       const failed = asCanonical(new AdapterFailedError())
       countError(failed.code, failed.statusCode)
-      return { error: failed, ...plans.renderError(headPlan, failed, null), headers: {} }
+      return { error: failed, ...renderError(plans, headPlan, failed, null), headers: {} }
     }
   }
 
   function send (request: FastifyRequest, reply: FastifyReply, canonical: CanonicalError, client: ClientVersion = request.client) {
-    const { error, status, body, headers } = render(byVersion.get(client.errorShape) as ContractPlan, canonical, {
-      params: (request.params ?? {}) as Record<string, unknown>,
-      query: (request.query ?? {}) as Record<string, unknown>,
-      headers: request.headers,
-      appVersion: client.appVersion,
-      platform: client.platform
-    })
+    const ctx = client === request.client ? contextOf(request) : contextFor(request, client)
+    const { error, status, body, headers } = render(byVersion.get(client.errorShape) as ContractPlan, canonical, ctx)
     // What the gateway says of itself has the last word: set after the steps' headers, or kept.
     if (reply.hasHeader('deprecation')) keepDeprecation(reply, headers)
     delete headers['x-contract-version']

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import sjson from 'secure-json-parse'
-import { InvalidJsonError } from './errors.js'
+import { InvalidJsonError } from '../errors.js'
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { runStep, type Chain, type HeaderMap, type RequestContext, type RequestStepContext, type ResponseContext, type ResponseStep } from '../engine/index.js'
 import { HOP_BY_HOP } from '../proxy/hop-by-hop.js'
-import { AdapterFailedError, StepRejection } from './errors.js'
+import { AdapterFailedError } from '../errors.js'
+import { StepRejection } from './errors.js'
 
 type Headers = Record<string, string | string[]>
 
@@ -25,7 +26,7 @@ export function runChain (chain: Chain, value: unknown, ctx: unknown, check?: (v
 function failure (err: unknown, source: string): Error {
   if (err instanceof StepRejection) return err
   // The client is told the translation failed; the log names the change file at fault.
-  return Object.assign(new AdapterFailedError(), { cause: err, source })
+  return Object.assign(new AdapterFailedError({ cause: err }), { source })
 }
 
 /** `ctx.reject()` of a response step: the client gets this error (a 4xx or 5xx) instead. */
@@ -110,15 +111,20 @@ abstract class StepHeaders {
 
 /** A request step's ctx: the request as the client sent it, and the headers going to the core. */
 export class RequestStepRunner extends StepHeaders implements RequestStepContext {
-  constructor (
-    readonly params: Readonly<Record<string, unknown>>,
-    readonly query: Readonly<Record<string, unknown>>,
-    readonly headers: Readonly<IncomingHttpHeaders>,
-    readonly appVersion: string | null,
-    readonly platform: string | null,
-    coreHeaders: Headers
-  ) {
+  readonly params: Readonly<Record<string, unknown>>
+  readonly query: Readonly<Record<string, unknown>>
+  readonly headers: Readonly<IncomingHttpHeaders>
+  readonly appVersion: string | null
+  readonly platform: string | null
+
+  /** `request`, the request's one context (request-context.ts), as the steps read it. */
+  constructor (request: RequestContext, coreHeaders: Headers) {
     super(coreHeaders)
+    this.params = request.params
+    this.query = request.query
+    this.headers = request.headers
+    this.appVersion = request.appVersion
+    this.platform = request.platform
   }
 
   get coreHeaders (): HeaderMap {

@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifySchema } from 'fastify'
 import type { Plans, RoutePlan, RouteTarget } from '../engine/index.js'
-import { createForwarder, stopUpstream, type ForwardOptions } from '../proxy/forward.js'
+import { stopUpstream } from '../proxy/forwarding.js'
 import { CONTRACT_CONSTRAINT } from '../resolve/plugin.js'
-import { RouteGoneError } from './errors.js'
+import { RouteGoneError } from '../errors.js'
+import { translatingHandler, type TranslateOptions } from './translate.js'
 
-export interface VersionedRoutesOptions extends ForwardOptions {
+export interface VersionedRoutesOptions extends TranslateOptions {
   plans: Plans
 }
 
@@ -31,6 +32,7 @@ function schemaOf ({ schema }: RoutePlan): FastifySchema {
 export default async function versionedRoutes (fastify: FastifyInstance, opts: VersionedRoutesOptions): Promise<void> {
   fastify.decorateRequest('upstream', null)
   fastify.decorateRequest('clientGone', false)
+  fastify.decorateRequest('stepContext', null)
   for (const contract of opts.plans.contracts) {
     for (const plan of contract.routes) {
       const forwards = plan.target !== null
@@ -41,7 +43,7 @@ export default async function versionedRoutes (fastify: FastifyInstance, opts: V
         schema: schemaOf(plan),
         config: { evergate: plan },
         handler: forwards
-          ? createForwarder(plan as RoutePlan & { target: RouteTarget }, upstreamOf(fastify, plan), opts)
+          ? translatingHandler(plan as RoutePlan & { target: RouteTarget }, upstreamOf(fastify, plan), opts)
           : async () => { throw new RouteGoneError(plan.goneMessage as string) },
         ...(forwards ? { onRequestAbort: stopUpstream } : {})
       })

@@ -17,3 +17,8 @@ export function instantOf (value: string): string | null {
   const year = new Date(time).getUTCFullYear()
   return year < 1970 || year > 9999 ? null : new Date(time).toISOString()
 }
+
+/** The first of the last `days` days, today included: YYYY-MM-DD in UTC, as usage is counted. */
+export function firstOfLastDays (days: number, now = Date.now()): string {
+  return new Date(now - (days - 1) * 86_400_000).toISOString().slice(0, 10)
+}

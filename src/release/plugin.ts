@@ -1,16 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Gauge } from 'prom-client'
-import semver from 'semver'
 import type { Metrics } from '../metrics.js'
 import { openDatabase, type Database, type DatabaseOptions } from '../storage/database.js'
 import { migrate } from '../storage/migrations.js'
 import type { RoutePlan } from '../engine/index.js'
-import { AppRetiredError } from './errors.js'
+import { AppRetiredError } from '../errors.js'
 import type { Decision, Status } from './policy.js'
 import { PolicyStore } from './policy-store.js'
 import { ReleaseRepository } from './repository.js'
-import { firstOfLastDays, UsageRecorder } from './usage.js'
+import { firstOfLastDays } from './dates.js'
+import { UsageRecorder } from './usage.js'
 
 export interface ReleaseOptions {
   database: DatabaseOptions
@@ -21,8 +21,6 @@ export interface ReleaseOptions {
   maxUsageKeys: number
   /** App versions usage counts by name per day and platform beyond the known ones. */
   maxNewVersionsPerDay: number
-  /** The request headers an answer depends on (the version header, and User-Agent when it is read). */
-  vary: string
   /** Days of usage kept, today included. */
   usageRetentionDays: number
   /** Per platform, where its users update. */
@@ -234,31 +232,6 @@ async function releaseManagement (fastify: FastifyInstance, opts: ReleaseOptions
     }
     route.onRequest = withHook(route.onRequest, enforcePolicy)
     route.onResponse = withHook(route.onResponse, count)
-  })
-
-  // What an app asks at launch: may I run, what should I tell the user. Answers retired builds too.
-  fastify.get('/_evergate/app-status', async (request, reply) => {
-    const { client } = request
-    // An answer about this build, which changes whenever a release manager acts: no cache keeps it.
-    reply.header('cache-control', 'no-store').header('vary', opts.vary)
-    if (client.error !== null && client.error.code !== 'EVG_ERR_VERSION_UNSUPPORTED') throw client.error
-    const decision = client.contract === null
-      ? null
-      : store.policy.decide(client.appVersion, client.platform)
-    const latest = store.latest.of(client.platform).version
-    return {
-      app_version: client.appVersion,
-      platform: client.platform,
-      contract_version: client.contract,
-      status: decision?.status ?? 'retired',
-      minimum_version: store.policy.minimumVersion(client.platform) ?? opts.contractVersions[0],
-      latest_version: latest,
-      update_available: client.appVersion !== null && semver.lt(client.appVersion, latest),
-      deprecation_date: decision?.deprecationDate?.toISOString() ?? null,
-      sunset_date: decision?.sunsetDate?.toISOString() ?? null,
-      message: decision === null ? client.error?.message ?? null : decision.message,
-      upgrade_url: decision?.upgradeUrl ?? store.policy.storeUrl(client.platform)
-    }
   })
 }
 

@@ -5,7 +5,7 @@ import { LatestVersions } from './latest.js'
 import { oneAfterAnother } from './one-after-another.js'
 import { Policy, type PolicyOptions } from './policy.js'
 import { toRule, type ReleaseRepository } from './repository.js'
-import { firstOfLastDays } from './usage.js'
+import { firstOfLastDays } from './dates.js'
 
 /** A version counts as in use (see versionsInUse) with 1 % of its platform's last 30 days. */
 const IN_USE_DAYS = 30

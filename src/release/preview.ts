@@ -1,5 +1,5 @@
 import { Policy, type Rule, type Status } from './policy.js'
-import type { UsageSummary } from './repository.js'
+import { toRule, type RuleFields, type UsageSummary } from './repository.js'
 
 /** An app version and platform whose status a new rule would change, with its traffic. */
 export interface StatusChange {
@@ -48,4 +48,21 @@ export function previewRule (current: Policy, rule: Rule, usage: readonly UsageS
   changes.sort((a, b) => b.requests - a.requests || a.app_version.localeCompare(b.app_version))
   const affected = changes.reduce((sum, c) => sum + c.requests, 0)
   return { total, affected, share: total === 0 ? 0 : affected / total, changes }
+}
+
+/**
+ * What a rule not made yet would change: `fields` as the rule would be once made, the newest of
+ * all (so it wins where rules overlap, as it will), judged on the traffic given. Nothing is written.
+ */
+export function previewNewRule (current: Policy, fields: RuleFields, actor: string, usage: readonly UsageSummary[],
+  now = Date.now()): RulePreview {
+  const at = new Date(now).toISOString()
+  const rule = toRule({
+    ...fields,
+    id: current.rules.reduce((max, r) => Math.max(max, r.id), 0) + 1,
+    created_at: at,
+    updated_at: at,
+    updated_by: actor
+  })
+  return previewRule(current, rule, usage, now)
 }

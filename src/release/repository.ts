@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import semver from 'semver'
 import type { Rule, Status } from './policy.js'
-import { firstOfLastDays } from './usage.js'
+import { firstOfLastDays } from './dates.js'
 
 /** A rule as the admin API and the CLI see it. */
 export interface RuleRecord {

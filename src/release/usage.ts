@@ -58,10 +58,6 @@ interface RouteUsage {
 /** Counts one request of a route: its client's platform and app version, and its status. */
 export type CountUsage = (platform: string | null, appVersion: string | null, status: number) => void
 
-/** The first of the last `days` days, today included: YYYY-MM-DD in UTC, as usage is counted. */
-export function firstOfLastDays (days: number, now = Date.now()): string {
-  return new Date(now - (days - 1) * 86_400_000).toISOString().slice(0, 10)
-}
 
 /**
  * Counts requests in memory and writes them in batches: never a write per request. Each batch

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import semver from 'semver'
 import { storeUrlOf } from '../config.js'
 import { parseAppVersion, parsePlatform, userAgentReader } from './app-version.js'
-import { VersionInvalidError, VersionRequiredError, VersionUnsupportedError } from './errors.js'
+import { VersionInvalidError, VersionRequiredError, VersionUnsupportedError } from '../errors.js'
 
 /** Who is calling, as far as versions go. Shared between requests: never mutate. */
 export interface ClientVersion {

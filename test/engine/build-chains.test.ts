@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { Type } from '@sinclair/typebox'
 import { buildPlans, defineChange, defineContract, deriveContract, loadBundle, type ContractPlan, type RouteKey } from '../../src/engine/index.js'
+import { renderError } from '../../src/gateway/render-error.js'
 import { contracts } from '../fixtures/contracts.js'
 
 const changesDir = fileURLToPath(new URL('../fixtures/bundles/valid', import.meta.url))
@@ -61,9 +62,9 @@ t.test('head has no steps at all: everything streams', async (t) => {
 
 t.test('gateway errors render in each version\'s error shape', async (t) => {
   const error = { statusCode: 404, code: 'EVG_ERR_ROUTE_NOT_FOUND', message: 'No route' }
-  t.same(plans.renderError(contract('3.0.0'), error, null).body, { error: { code: 'EVG_ERR_ROUTE_NOT_FOUND', message: 'No route' } })
-  t.same(plans.renderError(contract('2.0.0'), error, null).body, { error: { code: 'EVG_ERR_ROUTE_NOT_FOUND', message: 'No route' } })
-  t.same(plans.renderError(contract('1.0.0'), error, null), { status: 404, body: { msg: 'No route' } })
+  t.same(renderError(plans, contract('3.0.0'), error, null).body, { error: { code: 'EVG_ERR_ROUTE_NOT_FOUND', message: 'No route' } })
+  t.same(renderError(plans, contract('2.0.0'), error, null).body, { error: { code: 'EVG_ERR_ROUTE_NOT_FOUND', message: 'No route' } })
+  t.same(renderError(plans, contract('1.0.0'), error, null), { status: 404, body: { msg: 'No route' } })
 })
 
 t.test('a step may reject the response', async (t) => {
@@ -81,7 +82,7 @@ t.test('error steps get details of their own, not the error\'s', async (t) => {
   })
   const built = buildPlans({ contracts: [old, head], head, changes: new Map([['2.0.0', [{ change, version: '2.0.0', file: 'x.ts' }]]]) })
   const details = { field: 'name' }
-  const { body } = built.renderError(built.contracts[0], { statusCode: 400, code: 'EVG_ERR_X', message: 'm', details }, null)
+  const { body } = renderError(built, built.contracts[0], { statusCode: 400, code: 'EVG_ERR_X', message: 'm', details }, null)
   t.same(body, { error: { statusCode: 400, code: 'EVG_ERR_X', message: 'm', details: { field: 'name', seen: true } } })
   t.same(details, { field: 'name' }, 'the error (which the gateway may keep) is untouched')
 })

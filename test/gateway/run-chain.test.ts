@@ -16,7 +16,7 @@ t.test('a body step from a 204 is given no body, whatever a newer step returned'
 })
 
 t.test('request headers steps each get the headers the one before returned, as ctx.coreHeaders too', async (t) => {
-  const runner = new RequestStepRunner({}, {}, { 'x-a': 'A' }, null, null, { 'x-a': 'A' })
+  const runner = new RequestStepRunner({ params: {}, query: {}, headers: { 'x-a': 'A' }, appVersion: null, platform: null }, { 'x-a': 'A' })
   const seen: unknown[] = []
   runner.runHeaders([
     { run: ({ 'x-a': a, ...rest }: Record<string, string>) => ({ ...rest, 'x-b': a }), source: 'versions/1.1.0/rename.ts' },

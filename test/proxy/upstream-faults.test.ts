@@ -2,7 +2,8 @@ import { once } from 'node:events'
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import { ResponseTooLargeError, upstreamFailure, UpstreamError } from '../../src/proxy/errors.js'
+import { UpstreamError } from '../../src/errors.js'
+import { ResponseTooLargeError, upstreamFailure } from '../../src/proxy/errors.js'
 import { call, HEAD, startGateway } from '../helpers/gateway.js'
 
 // Real faults from a real (misbehaving) core: refused, silent, resetting, babbling.

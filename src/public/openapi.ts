@@ -1,3 +1,7 @@
+import {
+  AppRetiredError, BodyTooLargeError, UnsupportedMediaTypeError, UpstreamResetError, UpstreamTimeoutError, UpstreamUnreachableError,
+  ValidationError
+} from '../errors.js'
 import type { CanonicalError, ContractPlan, Plans, RoutePlan, RouteKey } from '../engine/index.js'
 
 // What one contract version's OpenAPI document says beyond the route schemas @fastify/swagger
@@ -29,17 +33,17 @@ export const reason = (status: number): string => REASONS[status] ?? `Status ${s
 
 /** The gateway's own answers every route may give, as canonical errors (rendered per version). */
 export function gatewayErrors (): ReadonlyMap<number, CanonicalError> {
-  const e = (statusCode: number, code: string, message: string, details?: unknown): [number, CanonicalError] =>
+  const e = ({ statusCode, code, message }: { statusCode: number, code: string, message: string }, details?: unknown): [number, CanonicalError] =>
     [statusCode, { statusCode, code, message, ...(details === undefined ? {} : { details }) }]
   return new Map([
-    e(400, 'EVG_ERR_VALIDATION', 'body/name must NOT have fewer than 1 characters'),
-    e(413, 'EVG_ERR_BODY_TOO_LARGE', 'The request body is larger than 1048576 bytes'),
-    e(415, 'EVG_ERR_UNSUPPORTED_MEDIA_TYPE', 'Content-Type text/plain is not supported: send application/json'),
-    e(426, 'EVG_ERR_APP_RETIRED', 'This version of the app is no longer supported: please update',
+    e(new ValidationError('body/name must NOT have fewer than 1 characters')),
+    e(new BodyTooLargeError(1048576)),
+    e(new UnsupportedMediaTypeError('text/plain')),
+    e(new AppRetiredError('This version of the app is no longer supported: please update'),
       { upgrade_url: 'https://apps.apple.com/app/id000000000', minimum_version: '2.0.0' }),
-    e(502, 'EVG_ERR_UPSTREAM_UNREACHABLE', 'The core service cannot be reached'),
-    e(503, 'EVG_ERR_UPSTREAM_RESET', 'The core service dropped the connection'),
-    e(504, 'EVG_ERR_UPSTREAM_TIMEOUT', 'The core service did not answer in time')
+    e(new UpstreamUnreachableError('core')),
+    e(new UpstreamResetError('core')),
+    e(new UpstreamTimeoutError('core'))
   ])
 }
 

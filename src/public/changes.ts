@@ -1,11 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { changelog, differences, type ChangelogEntry, type Differences } from './compatibility/changes.js'
-import { changelogHtml, differencesHtml } from './compatibility/changes-html.js'
-import { contractSnapshot, type Plans } from './engine/index.js'
-import type { Bundle } from './engine/index.js'
-import { ChangesQueryError, ContractNotFoundError } from './gateway/errors.js'
+import { changelog, differences, type ChangelogEntry, type Differences } from '../compatibility/changes.js'
+import { changelogHtml, differencesHtml } from '../compatibility/changes-html.js'
+import type { Bundle, Plans } from '../engine/index.js'
+import { ChangesQueryError } from '../errors.js'
 
-export interface PublicRoutesOptions {
+export interface ChangesOptions {
   bundle: Bundle
   plans: Plans
   /** Each frozen version's release day (from its frozen copy). */
@@ -20,24 +19,8 @@ function wantsHtml (request: FastifyRequest): boolean {
   return html !== -1 && (json === -1 || html < json)
 }
 
-/** The gateway's own public endpoints, under `/_evergate`. */
-export default async function publicRoutes (fastify: FastifyInstance, { bundle, plans, released }: PublicRoutesOptions): Promise<void> {
-  fastify.get('/health', async () => ({ status: 'ok' }))
-
-  // While closing, a 503, so balancers drain the instance (requests that still come are served).
-  // A degraded database is still ready: traffic flows on the last known policy. Why it is
-  // degraded (hosts, ports, credentials in a driver's message) is for the logs.
-  fastify.get('/ready', async (_request, reply) => {
-    if (fastify.draining) return await reply.code(503).send({ status: 'draining' })
-    const database = fastify.hasDecorator('release') ? fastify.release.store.health : null
-    return {
-      status: 'ready',
-      head: plans.head,
-      upstreams: [...fastify.upstreams.keys()],
-      database: database === null ? null : { status: database.status, since: database.since }
-    }
-  })
-
+/** `/_evergate/changelog` and `/_evergate/changes`: what changed between versions, from the contracts. */
+export default async function changes (fastify: FastifyInstance, { bundle, plans, released }: ChangesOptions): Promise<void> {
   // Built once: the changelog only changes with a deploy.
   const entries: ChangelogEntry[] = changelog(bundle, released)
   const log = {
@@ -64,17 +47,5 @@ export default async function publicRoutes (fastify: FastifyInstance, { bundle, 
     const [older, newer] = versions.indexOf(from) < versions.indexOf(to) ? [from, to] : [to, from]
     const found: Differences = differences(bundle, older, newer)
     return wantsHtml(request) ? await reply.type('text/html; charset=utf-8').send(differencesHtml(found)) : found
-  })
-
-  fastify.get('/contracts', async () => ({
-    head: plans.head,
-    versions: plans.contracts.map((c) => c.version)
-  }))
-
-  const snapshots = new Map(bundle.contracts.map((c) => [c.version, contractSnapshot(c)]))
-  fastify.get<{ Params: { version: string } }>('/contracts/:version', async (request) => {
-    const snapshot = snapshots.get(request.params.version)
-    if (snapshot === undefined) throw new ContractNotFoundError(request.params.version)
-    return snapshot
   })
 }

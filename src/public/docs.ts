@@ -2,9 +2,10 @@ import swagger from '@fastify/swagger'
 import apiReference from '@scalar/fastify-api-reference'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import type { ContractPlan, Plans, RoutePlan } from '../engine/index.js'
-import { ContractNotFoundError } from '../gateway/errors.js'
-import { examplesFor, type Example, type ExampleSet } from '../compatibility/examples.js'
+import type { ContractPlan, Example, ExampleSet, Plans, RoutePlan } from '../engine/index.js'
+import { ContractNotFoundError, VersionInvalidError } from '../errors.js'
+import { examplesFor } from '../compatibility/examples.js'
+import { renderError } from '../gateway/render-error.js'
 import { extractComponents, gatewayErrors, operationSchema, reason } from './openapi.js'
 
 // The mobile team's reference: one OpenAPI document per contract version, as that version's apps
@@ -63,7 +64,7 @@ async function contractDocs (fastify: FastifyInstance, opts: DocsOptions): Promi
 
   for (const contract of plans.contracts) {
     const errors = new Map([...canonical].map(([status, error]) => {
-      const rendered = plans.renderError(contract, error, null)
+      const rendered = renderError(plans, contract, error, null)
       return [status, { status: rendered.status, body: rendered.body, code: error.code }] as const
     }))
     await fastify.register(swagger, {
@@ -199,7 +200,7 @@ function appStatusOperation (contract: ContractPlan, errors: ReadonlyMap<number,
           }
         }
       },
-      400: { description: reason(400), content: { 'application/json': { schema: { ...(contract.contract.error as object), title: 'Error' }, examples: { EVG_ERR_VERSION_INVALID: { summary: 'The version header is not a version', value: errors.get(400)?.body } } } } }
+      400: { description: reason(400), content: { 'application/json': { schema: { ...(contract.contract.error as object), title: 'Error' }, examples: { [VersionInvalidError.code]: { summary: 'The version header is not a version', value: errors.get(400)?.body } } } } }
     }
   }
 }
