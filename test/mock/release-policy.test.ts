@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import t from 'tap'
 import { call } from '../helpers/gateway.js'
 import { breach, startDemoMock } from '../helpers/mock.js'
@@ -6,7 +7,7 @@ import { breach, startDemoMock } from '../helpers/mock.js'
 // the deprecation headers and app-status are the release policy's own.
 
 const STORE = 'https://apps.apple.com/app/pulse/id0000000000'
-const { url } = await startDemoMock(t, {
+const { mock, url } = await startDemoMock(t, {
   env: { EVERGATE_STORE_URLS: `ios=${STORE}` },
   rules: [
     { range: '<2.0.0', status: 'deprecated', sunset_date: '2099-01-31' },
@@ -42,4 +43,11 @@ t.test('a rule for one platform leaves the others alone', async (t) => {
   t.same(android.json.error.code, 'EVG_ERR_APP_RETIRED', '2.0.0\'s error shape')
   const ios = await call(url, '/users/me', { version: '2.0.4', headers: { 'x-app-platform': 'ios' } })
   t.equal(ios.status, 200)
+})
+
+t.test('the rules live in an embedded database in memory: no folder is written', async (t) => {
+  t.equal(mock.app.release.db.kind, 'embedded')
+  t.notOk(existsSync('memory:'), 'PGlite\'s memory:// is not taken for a folder')
+  t.equal((await mock.app.release.repository.listRules()).length, 3)
+  t.match((await mock.app.release.repository.audit(10))[0], { actor: 'evergate mock', action: 'create' })
 })
