@@ -6,6 +6,7 @@ import { contracts, loadContracts } from './cli/contracts.js'
 import { commandOf, help } from './cli/help.js'
 import { UsageError, type Io } from './cli/io.js'
 import { migrateCommand } from './cli/migrate.js'
+import { mockCommand } from './cli/mock.js'
 import { versions } from './cli/versions.js'
 
 export type { Io } from './cli/io.js'
@@ -37,6 +38,7 @@ export async function run (argv: string[], io: Io, load = loadContracts): Promis
     if (group === 'contracts') return await contracts(command, args, io, load)
     if (group === 'migrate') return await migrateCommand(argv.slice(1), io)
     if (group === 'changelog') return await changelog(argv.slice(1), io)
+    if (group === 'mock') return await mockCommand(argv.slice(1), io)
     throw new UsageError(group === undefined ? 'no command' : `unknown command: ${argv.join(' ')}`)
   } catch (err) {
     const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true

@@ -124,6 +124,17 @@ export const DatabaseUnavailableError = define(
 export const AdminError = define(
   'EVG_ERR_ADMIN', 'Internal error', 500)
 
+// ── The mock (`evergate mock`): an answer asked for that it cannot give, in the app's own shape ───
+export const MockPreferInvalidError = define<[string]>(
+  'EVG_ERR_MOCK_PREFER_INVALID', '%s', 400)
+export const MockUnknownExampleError = define<[string]>(
+  'EVG_ERR_MOCK_UNKNOWN_EXAMPLE', '%s', 400)
+export const MockUnknownStatusError = define<[string]>(
+  'EVG_ERR_MOCK_UNKNOWN_STATUS', '%s', 400)
+/** What the mock answers `Prefer: code=<4xx or 5xx>` with on a route with no example of it: that status, not 500. */
+export const MockStatusError = define<[string]>(
+  'EVG_ERR_MOCK_STATUS', '%s', 500)
+
 // ── Boot: a bundle that cannot be served never starts. Each message names the file at fault ──────
 export const BundleContractError = define<[string]>(
   'EVG_ERR_BUNDLE_CONTRACT', 'Invalid contract set: %s', 500)

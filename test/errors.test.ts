@@ -14,7 +14,7 @@ test('docs/errors.md has a section for every code of the catalogue, and no other
     t.ok(first !== undefined, `${code} has a section`)
     // Boot errors never reach a client: their sections give no status.
     if (first !== undefined && !code.startsWith('EVG_ERR_BUNDLE_')) {
-      t.match(first, new RegExp(`^\\*\\*(${status}|4xx)[.*,]`), `${code}'s section opens with its status, ${status}`)
+      t.match(first, new RegExp(`^\\*\\*(${status}|4xx)[.*, ]`), `${code}'s section opens with its status, ${status}`)
     }
     t.match(page, new RegExp(`^\\| \\[\`${code}\`\\]\\(#${code.toLowerCase()}\\) \\|`, 'm'), `${code} is in the table`)
   }

@@ -142,6 +142,24 @@ export const COMMANDS: Readonly<Record<string, CommandHelp>> = {
     summary: 'the changelog as Markdown, newest first, from the contracts and the change files',
     description: 'With --from (and --to, head by default): what changes for an app moving between two versions, field by field.',
     options: [['--from V', 'the version an app is on'], ['--to V', 'the version it moves to (default head)'], ['--json', 'JSON instead of Markdown']]
+  },
+  mock: {
+    args: '[--port N] [--host H] [--retired RANGE] [--deprecated RANGE] [options]',
+    summary: 'serve every version\'s API with no core: head\'s examples, through the real gateway',
+    description: 'For app teams: point a phone or an emulator at it (it prints its addresses, the LAN\'s ' +
+      'included). A request chooses its answer with Prefer: code=404, example="<name>" or dynamic=true ' +
+      '(generated data). Writes are validated and answered, nothing is stored. --retired and --deprecated ' +
+      'simulate release rules, so an app meets the real 426 and deprecation headers.',
+    options: [
+      ['--port N', 'the port (default PORT, else 8080; 0 picks a free one)'],
+      ['--host H', 'the address to listen on (default HOST, else 0.0.0.0: the LAN too)'],
+      ['--retired RANGE', 'app versions refused with the upgrade 426, e.g. "<1.5.0"'],
+      ['--deprecated RANGE', 'app versions given Deprecation, Sunset and Link headers, e.g. "<2.0.0"'],
+      ['--sunset DATE', 'YYYY-MM-DD: the deprecated versions\' sunset (once past, they are retired)'],
+      ['--message TEXT', 'what a retired or deprecated app shows its user'],
+      ['--upgrade-url URL', 'the store page (default: the platform\'s in EVERGATE_STORE_URLS)'],
+      ['--platform P', 'the rules apply to one platform only (default: every platform)']
+    ]
   }
 }
 

@@ -9,7 +9,7 @@ import { RequestStepRunner, ResponseStepContext } from '../gateway/run-chain.js'
 import { StepRejection } from '../gateway/errors.js'
 import { renderError } from '../gateway/render-error.js'
 import { arbitraryOf } from './arbitrary.js'
-import { fieldOf, SchemaChecker, type Validity } from './validators.js'
+import { fieldOf, SchemaChecker, type Validity } from './schema-checker.js'
 
 // The chain properties: every valid request of a version, run up its chain, is a valid head
 // request; every valid head response (errors too), run down, is valid for the version's frozen

@@ -2,12 +2,12 @@ import type { ContractPlan, Example, ExampleSet, Plans, RequestContext, RouteKey
 import { StepRejection } from '../gateway/errors.js'
 import { renderError } from '../gateway/render-error.js'
 import { ResponseStepContext } from '../gateway/run-chain.js'
-import { createConformance, type RouteSchemas, type Violation } from './conformance.js'
+import { SchemaChecker, type RouteSchemas, type Violation } from './schema-checker.js'
 
 // Head's examples (contracts/examples.ts, written with engine/examples.ts) as every older version's
 // clients get them: the response pushed down the real chain, the request head's where it fits.
 
-const conformance = createConformance()
+const checker = new SchemaChecker({ allErrors: true })
 
 /** Where an example's request breaks a route's contract: a part the route does not declare counts too. */
 export function requestViolations (route: RouteSchemas, request: Example['request']): Violation[] {
@@ -19,7 +19,7 @@ export function requestViolations (route: RouteSchemas, request: Example['reques
       if (given) out.push({ instancePath: `/${part}`, message: 'is not in the contract' })
       continue
     }
-    for (const v of conformance.check(schema, value ?? (part === 'body' ? undefined : {}))) {
+    for (const v of checker.violations(schema, value ?? (part === 'body' ? undefined : {}))) {
       out.push({ instancePath: `/${part}${v.instancePath}`, message: v.message })
     }
   }

@@ -4,7 +4,7 @@ import type { ContractPlan, Plans } from '../engine/index.js'
 import type { Metrics } from '../metrics.js'
 import type { CoreResponse } from '../proxy/exchange.js'
 import type { WatchResponses } from '../gateway/translate.js'
-import { createConformance, type Violation } from './conformance.js'
+import { SchemaChecker, type Violation } from './schema-checker.js'
 
 // In production the core may drift from head's contract between deployment checks: a sample of
 // its answers is checked against head, after the client has its answer, and what breaks is
@@ -57,7 +57,7 @@ function collecting (body: Readable, maxBytes: number, done: (bytes: Buffer) => 
 export function contractSampler ({ rate, plans, metrics, log, maxBytes, random = Math.random }: SamplingOptions): WatchResponses | null {
   if (rate <= 0) return null
   const head = (plans.contracts.at(-1) as ContractPlan).contract
-  const conformance = createConformance({ allErrors: false })
+  const checker = new SchemaChecker()
   const logged = new Set<string>()
 
   return (plan) => {
@@ -84,7 +84,7 @@ export function contractSampler ({ rate, plans, metrics, log, maxBytes, random =
       } catch {
         return report(status, { instancePath: '', message: 'is not JSON' })
       }
-      const [first] = conformance.response(schemas, head.error, status, body)
+      const [first] = checker.response(schemas, head.error, status, body)
       if (first !== undefined) report(status, first)
     }
 

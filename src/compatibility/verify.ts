@@ -4,7 +4,7 @@ import type { TSchema } from '@sinclair/typebox'
 import { Agent, request } from 'undici'
 import { AppRetiredError } from '../errors.js'
 import { contractSnapshot, type Example, type ExampleSet, type Plans, type RouteKey } from '../engine/index.js'
-import { createConformance, type RouteSchemas, type Violation } from './conformance.js'
+import { SchemaChecker, type RouteSchemas, type Violation } from './schema-checker.js'
 import { examplesFor } from './examples.js'
 
 // The deployment check: every supported version's examples, replayed against a running gateway
@@ -80,7 +80,7 @@ const RETIRED = AppRetiredError.code
 /** Replays every version's examples in order (some change state: run it against staging), one at a time. */
 export async function verifyDeployment (opts: VerifyOptions): Promise<VerifyReport> {
   const { plans, examples, versionHeader = 'x-app-version', timeout = 10_000 } = opts
-  const conformance = createConformance()
+  const checker = new SchemaChecker({ allErrors: true })
   const agent = new Agent({ connectTimeout: timeout, headersTimeout: timeout, bodyTimeout: timeout })
   const checks: Check[] = []
   try {
@@ -131,7 +131,7 @@ export async function verifyDeployment (opts: VerifyOptions): Promise<VerifyRepo
       let parsed: unknown
       try {
         parsed = JSON.parse(text)
-        reasons.push(...conformance.response(schemas, frozen.error, status, parsed).map(describe))
+        reasons.push(...checker.response(schemas, frozen.error, status, parsed).map(describe))
       } catch {
         reasons.push('the body is not JSON')
       }

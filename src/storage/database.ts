@@ -3,9 +3,13 @@ import { resolve } from 'node:path'
 import knexFactory, { type Knex } from 'knex'
 import ClientPgLite from 'knex-pglite'
 
+/** PGlite's own name for a database that lives in memory and is gone when the process ends. */
+export const IN_MEMORY = 'memory://'
+
 export interface DatabaseOptions {
   /** PostgreSQL; when absent, the embedded PGlite keeps its data in `dataDir`. */
   url?: string
+  /** The embedded database's folder, or IN_MEMORY to write nothing (the mock's). */
   dataDir: string
   /** PostgreSQL only: the schema to work in (tests give each file its own). */
   schema?: string
@@ -50,8 +54,8 @@ export function openDatabase (opts: DatabaseOptions, log?: DatabaseLog): Databas
     })
     return { knex, kind: 'postgres', url: opts.url, schema: opts.schema }
   }
-  const dataDir = resolve(opts.dataDir)
-  mkdirSync(dataDir, { recursive: true })
+  const dataDir = opts.dataDir === IN_MEMORY ? IN_MEMORY : resolve(opts.dataDir)
+  if (dataDir !== IN_MEMORY) mkdirSync(dataDir, { recursive: true })
   const knex = knexFactory({ client: ClientPgLite, dialect: 'postgres', connection: { filename: dataDir }, log: logger } as Knex.Config)
   return { knex, kind: 'embedded', url: undefined, schema: undefined }
 }

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import fc from 'fast-check'
 import { arbitraryOf, codePoints } from '../../src/compatibility/arbitrary.js'
-import { SchemaChecker } from '../../src/compatibility/validators.js'
+import { SchemaChecker } from '../../src/compatibility/schema-checker.js'
 
 const frozenDir = fileURLToPath(new URL('../../contracts/snapshots', import.meta.url))
 const checker = new SchemaChecker()

@@ -13,4 +13,4 @@ export function violations (schema: TSchema, value: unknown): string[] {
 }
 
 /** A copy of a schema that admits no property beyond those it names: what the contract promises. */
-export { closed } from '../../src/compatibility/validators.js'
+export { closed } from '../../src/compatibility/schema-checker.js'
