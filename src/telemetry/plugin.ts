@@ -118,7 +118,7 @@ async function tracing (fastify: FastifyInstance, config: TracingConfig): Promis
     /**
      * A stage's span, under the request's. Not for a request that is not sampled: every sampler
      * the gateway offers decides a trace's spans alike (by its parent, or by the trace id), so a
-     * stage would be dropped too, and making it would cost as much as the rest of tracing.
+     * stage would be dropped too: making it would be work for nothing.
      */
     const start = (request: FastifyRequest, name: string, kind: SpanKind, attributes: Attributes): Span | null => {
       const parent = request.traceSpan
