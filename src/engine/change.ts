@@ -53,19 +53,6 @@ export interface ResponseContext {
  */
 export type Step = (value: any, ctx: any) => any
 
-/**
- * Runs one step, which must answer at once: the boot refuses async steps, and a plain function
- * that returns a promise anyway fails here, its own failure handled (unhandled, it would end
- * the process).
- */
-export function runStep (step: Step, value: unknown, ctx: unknown): unknown {
-  const result = step(value, ctx)
-  if (typeof (result as { then?: unknown } | null)?.then === 'function') {
-    (result as PromiseLike<unknown>).then(undefined, () => {})
-    throw new Error('the step returned a promise: steps must be synchronous')
-  }
-  return result
-}
 
 type StaticOf<S> = S extends TSchema ? Static<S> : undefined
 type PartOf<R, P extends keyof RouteContract> = R extends { [K in P]: infer S } ? StaticOf<S> : undefined

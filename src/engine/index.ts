@@ -1,8 +1,8 @@
 // The API a deployment's contracts/ and versions/ are written against.
 export { defineContract, deriveContract, contractSnapshot, schemaShape } from './contract.js'
 export type { CanonicalError, Contract, HeadContract, HttpMethod, RouteContract, RouteKey, RouteTable } from './contract.js'
-export { defineChange, isVersionChange, runStep } from './change.js'
-export type { ChangeRoutes, ChangeSpec, HeaderMap, RequestContext, RequestStepContext, ResponseContext, RouteSteps, VersionChange } from './change.js'
+export { defineChange, isVersionChange } from './change.js'
+export type { ChangeRoutes, ChangeSpec, HeaderMap, Step, RequestContext, RequestStepContext, ResponseContext, RouteSteps, VersionChange } from './change.js'
 export { defineBundle, loadBundle } from './load-bundle.js'
 export type { Bundle, BundleSource, LoadedChange } from './load-bundle.js'
 export { defineExamples, invalid, overrideExamples } from './examples.js'

@@ -1,4 +1,5 @@
-import { runStep, type CanonicalError, type ContractPlan, type HeaderMap, type Plans, type RequestContext, type ResponseContext } from '../engine/index.js'
+import type { CanonicalError, ContractPlan, HeaderMap, Plans, RequestContext, ResponseContext } from '../engine/index.js'
+import { runStep } from './run-chain.js'
 
 /** A gateway-made error as a client of one version gets it. */
 export interface RenderedError {

@@ -1,10 +1,24 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import { runStep, type Chain, type HeaderMap, type RequestContext, type RequestStepContext, type ResponseContext, type ResponseStep } from '../engine/index.js'
+import type { Chain, HeaderMap, RequestContext, RequestStepContext, ResponseContext, ResponseStep, Step } from '../engine/index.js'
 import { HOP_BY_HOP } from '../proxy/hop-by-hop.js'
 import { AdapterFailedError } from '../errors.js'
 import { StepRejection } from './errors.js'
 
 type Headers = Record<string, string | string[]>
+
+/**
+ * Runs one step, which must answer at once: the boot refuses async steps, and a plain function
+ * that returns a promise anyway fails here, its own failure handled (unhandled, it would end
+ * the process).
+ */
+export function runStep (step: Step, value: unknown, ctx: unknown): unknown {
+  const result = step(value, ctx)
+  if (typeof (result as { then?: unknown } | null)?.then === 'function') {
+    (result as PromiseLike<unknown>).then(undefined, () => {})
+    throw new Error('the step returned a promise: steps must be synchronous')
+  }
+  return result
+}
 
 /**
  * Runs a flattened chain; a step that throws is named by its file in the error. `check`, when
