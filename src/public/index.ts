@@ -35,7 +35,8 @@ async function publicEndpoints (fastify: FastifyInstance, opts: PublicEndpointsO
   await fastify.register(contracts, { prefix: PREFIX, bundle })
   await fastify.register(changes, { prefix: PREFIX, bundle, plans, released: opts.released })
   if (releaseManagement) await fastify.register(appStatus, { prefix: PREFIX, vary: opts.vary, contractVersions: plans.contracts.map((c) => c.version) })
-  // Under the prefix too, by its own absolute paths: Scalar's and @fastify/swagger's routes are laid out at boot.
+  // Its routes are under the prefix too, written out in full: Scalar builds its script's URL from
+  // its own route prefix alone, so it cannot be nested under another.
   await fastify.register(docs, {
     plans,
     versionHeader: opts.versionHeader,
