@@ -3,51 +3,38 @@ import { collectDefaultMetrics, Counter, Registry, type Metric } from 'prom-clie
 /** Counts one request of a route: its client's platform (null: none sent) and the status it got. */
 export type CountRequest = (platform: string | null, status: number) => void
 
-/** Per (platform, status), a route's requests and how many of them Prometheus has been told of. */
-type RouteTally = Map<string | null, Map<number, { count: number, reported: number }>>
-
 /**
  * `evergate_requests_total`, counted as plain numbers on the request path (prom-client hashes a
- * child's labels on every increment) and handed to prom-client when Prometheus scrapes.
+ * child's labels on every increment) and handed to prom-client's registry when Prometheus scrapes.
  */
 export class RequestCounts {
-  readonly #routes: Array<{ contract: string, route: string, tally: RouteTally }> = []
+  readonly #counter: BoundCounter<'contract' | 'platform' | 'route' | 'status'>
 
   constructor (registry: Registry) {
-    const routes = this.#routes
-    // The registry keeps the counter; it asks for the counts at every scrape.
-    new Counter({
+    this.#counter = new BoundCounter({
       name: 'evergate_requests_total',
       help: 'Requests by contract version, platform, route and status',
-      labelNames: ['contract', 'platform', 'route', 'status'] as const,
-      registers: [registry],
-      collect () {
-        for (const { contract, route, tally } of routes) {
-          for (const [platform, statuses] of tally) {
-            for (const [status, counts] of statuses) {
-              if (counts.count === counts.reported) continue
-              this.inc({ contract, platform: platform ?? 'unknown', route, status: String(status) }, counts.count - counts.reported)
-              counts.reported = counts.count
-            }
-          }
-        }
-      }
+      labelNames: ['contract', 'platform', 'route', 'status'],
+      registers: [registry]
     })
   }
 
   /** The counter of one route of one contract version: asked once per route, at boot. */
   route (contract: string, route: string): CountRequest {
-    const tally: RouteTally = new Map()
-    this.#routes.push({ contract, route, tally })
+    // Per platform and status, the series, bound the first time the route answers with them.
+    const tallies = new Map<string | null, Map<number, Tally>>()
     return (platform, status) => {
-      let statuses = tally.get(platform)
+      let statuses = tallies.get(platform)
       if (statuses === undefined) {
         statuses = new Map()
-        tally.set(platform, statuses)
+        tallies.set(platform, statuses)
       }
-      const counts = statuses.get(status)
-      if (counts !== undefined) counts.count++
-      else statuses.set(status, { count: 1, reported: 0 })
+      let tally = statuses.get(status)
+      if (tally === undefined) {
+        tally = this.#counter.labels({ contract, platform: platform ?? 'unknown', route, status: String(status) })
+        statuses.set(status, tally)
+      }
+      tally.inc()
     }
   }
 }
@@ -57,7 +44,51 @@ export interface Timer {
   observe (seconds: number): void
 }
 
-interface Series {
+/** One series of a BoundCounter, bound at boot: `inc` is all the request path calls. */
+export interface Tally {
+  inc (): void
+}
+
+/**
+ * A Prometheus metric whose series are bound once per label set (at boot, or the first time a
+ * label set comes up) and then counted as plain numbers. prom-client's own children validate and
+ * hash their labels on every observation, which on the request path cost more than the rest of
+ * the metrics together. It renders as prom-client's own do: the registry asks it for its values
+ * at scrape.
+ */
+abstract class BoundMetric<L extends string, S extends { readonly labels: Readonly<Record<string, string>> }> {
+  readonly aggregator = 'sum'
+  abstract readonly type: string
+  readonly name: string
+  readonly help: string
+  readonly #labelNames: readonly L[]
+  protected readonly series = new Map<string, S>()
+
+  constructor ({ name, help, labelNames, registers }: { name: string, help: string, labelNames: readonly L[], registers: Registry[] }) {
+    this.name = name
+    this.help = help
+    this.#labelNames = labelNames
+    // The registry renders whatever answers get(), as it does its own instruments.
+    for (const registry of registers) registry.registerMetric(this as unknown as Metric)
+  }
+
+  /** The series of one label set, made on first ask; ask once and keep what it is bound to. */
+  protected seriesOf (labels: Record<L, string>): S {
+    // In the order of labelNames, as prom-client renders them.
+    const ordered = Object.fromEntries(this.#labelNames.map((name) => [name, labels[name]]))
+    const key = JSON.stringify(ordered)
+    let series = this.series.get(key)
+    if (series === undefined) {
+      series = this.newSeries(ordered)
+      this.series.set(key, series)
+    }
+    return series
+  }
+
+  protected abstract newSeries (labels: Readonly<Record<string, string>>): S
+}
+
+interface HistogramSeries {
   readonly labels: Readonly<Record<string, string>>
   /** Observations per bucket (not cumulative), the last for those past every bound. */
   readonly counts: Float64Array
@@ -65,43 +96,25 @@ interface Series {
   count: number
 }
 
-/**
- * A Prometheus histogram whose series are bound at boot, once per label set: observing finds the
- * bucket and adds, as plain numbers. prom-client's own children validate and hash their labels on
- * every observation, which on the request path cost more than the rest of the metrics together.
- * It renders as any prom-client histogram does: the registry asks it for its values at scrape.
- */
-export class BoundHistogram<L extends string> {
+/** A histogram whose series are bound once (see BoundMetric): observing finds the bucket and adds. */
+export class BoundHistogram<L extends string> extends BoundMetric<L, HistogramSeries> {
   readonly type = 'histogram'
-  readonly aggregator = 'sum'
-  readonly name: string
-  readonly help: string
-  readonly #labelNames: readonly L[]
   readonly #buckets: readonly number[]
-  readonly #series = new Map<string, Series>()
 
-  constructor ({ name, help, labelNames, buckets, registers }:
+  constructor ({ buckets, ...options }:
   { name: string, help: string, labelNames: readonly L[], buckets: readonly number[], registers: Registry[] }) {
-    this.name = name
-    this.help = help
-    this.#labelNames = labelNames
+    super(options)
     this.#buckets = [...buckets].sort((a, b) => a - b)
-    // The registry renders whatever answers get(), as it does its own instruments.
-    for (const registry of registers) registry.registerMetric(this as unknown as Metric)
+  }
+
+  protected newSeries (labels: Readonly<Record<string, string>>): HistogramSeries {
+    return { labels, counts: new Float64Array(this.#buckets.length + 1), sum: 0, count: 0 }
   }
 
   /** The series of one label set, made on first ask; ask at boot and keep it. */
   labels (labels: Record<L, string>): Timer {
-    // In the order of labelNames, as prom-client renders them.
-    const ordered = Object.fromEntries(this.#labelNames.map((name) => [name, labels[name]]))
-    const key = JSON.stringify(ordered)
-    let series = this.#series.get(key)
-    if (series === undefined) {
-      series = { labels: ordered, counts: new Float64Array(this.#buckets.length + 1), sum: 0, count: 0 }
-      this.#series.set(key, series)
-    }
     const bounds = this.#buckets
-    const found = series
+    const found = this.seriesOf(labels)
     return {
       observe (seconds) {
         let i = 0
@@ -117,7 +130,7 @@ export class BoundHistogram<L extends string> {
   async get () {
     type Value = { labels: Record<string, string | number>, sharedLabels: Readonly<Record<string, string>>, value: number, metricName: string }
     const values: Value[] = []
-    for (const { labels, counts, sum, count } of this.#series.values()) {
+    for (const { labels, counts, sum, count } of this.series.values()) {
       if (count === 0) continue
       let cumulative = 0
       for (const [i, le] of this.#buckets.entries()) {
@@ -132,11 +145,41 @@ export class BoundHistogram<L extends string> {
   }
 
   reset (): void {
-    for (const series of this.#series.values()) {
+    for (const series of this.series.values()) {
       series.counts.fill(0)
       series.sum = 0
       series.count = 0
     }
+  }
+}
+
+interface CounterSeries {
+  readonly labels: Readonly<Record<string, string>>
+  value: number
+}
+
+/** A counter whose series are bound once (see BoundMetric): counting adds one to a number. */
+export class BoundCounter<L extends string> extends BoundMetric<L, CounterSeries> {
+  readonly type = 'counter'
+
+  protected newSeries (labels: Readonly<Record<string, string>>): CounterSeries {
+    return { labels, value: 0 }
+  }
+
+  /** The series of one label set, made on first ask; keep it. */
+  labels (labels: Record<L, string>): Tally {
+    const found = this.seriesOf(labels)
+    return { inc () { found.value++ } }
+  }
+
+  /** What prom-client's registry renders, as its own counters give it: a series counted at least once. */
+  async get () {
+    const values = [...this.series.values()].filter((s) => s.value > 0).map(({ labels, value }) => ({ labels, value }))
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values }
+  }
+
+  reset (): void {
+    for (const series of this.series.values()) series.value = 0
   }
 }
 
@@ -182,35 +225,27 @@ export class RequestDurations {
  * plain numbers, as a retired build that keeps calling can make refusals as many as answers.
  */
 export class GatewayErrors {
-  readonly #refused = new Map<string, number>()
-  readonly #failed = new Map<string, number>()
+  readonly #refused: BoundCounter<'reason'>
+  readonly #failed: BoundCounter<'reason'>
+  /** Per code, its series, bound the first time the code is answered. */
+  readonly #tallies = new Map<string, Tally>()
 
   constructor (registry: Registry) {
-    const counter = (name: string, help: string, counts: Map<string, number>) => {
-      const reported = new Map<string, number>()
-      return new Counter({
-        name,
-        help,
-        labelNames: ['reason'] as const,
-        registers: [registry],
-        collect () {
-          for (const [reason, count] of counts) {
-            const before = reported.get(reason) ?? 0
-            if (count === before) continue
-            this.inc({ reason }, count - before)
-            reported.set(reason, count)
-          }
-        }
-      })
-    }
-    counter('evergate_refused_requests_total', 'Requests the gateway refused itself (a 4xx with X-Evergate-Error-Code), by error code', this.#refused)
-    counter('evergate_failed_requests_total', 'Requests the gateway failed itself (a 5xx with X-Evergate-Error-Code), by error code', this.#failed)
+    const counter = (name: string, help: string) => new BoundCounter({ name, help, labelNames: ['reason'], registers: [registry] })
+    this.#refused = counter('evergate_refused_requests_total', 'Requests the gateway refused itself (a 4xx with X-Evergate-Error-Code), by error code')
+    this.#failed = counter('evergate_failed_requests_total', 'Requests the gateway failed itself (a 5xx with X-Evergate-Error-Code), by error code')
   }
 
   /** Counts one error answer: its code, and the status the gateway meant by it. */
   readonly count = (code: string, status: number): void => {
-    const counts = status >= 500 ? this.#failed : this.#refused
-    counts.set(code, (counts.get(code) ?? 0) + 1)
+    const failed = status >= 500
+    const key = `${failed ? 5 : 4}${code}`
+    let tally = this.#tallies.get(key)
+    if (tally === undefined) {
+      tally = (failed ? this.#failed : this.#refused).labels({ reason: code })
+      this.#tallies.set(key, tally)
+    }
+    tally.inc()
   }
 }
 

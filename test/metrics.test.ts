@@ -1,6 +1,6 @@
-import { Histogram, Registry } from 'prom-client'
+import { Counter, Histogram, Registry } from 'prom-client'
 import { test } from 'tap'
-import { BoundHistogram } from '../src/metrics.js'
+import { BoundCounter, BoundHistogram } from '../src/metrics.js'
 import { pgSchema } from './helpers/database.js'
 import { call, rawHttp, startCore, startReleaseDemo } from './helpers/gateway.js'
 
@@ -138,4 +138,22 @@ test('the release policy\'s state follows a rule change', async (t) => {
   })
   t.equal((await asAdmin('/rules', { method: 'POST', json: { range: '<1.5.0', status: 'retired', platform: 'android' } })).status, 201)
   t.match(await versions(), { rules: 2, 'android deprecated': 1, 'android retired': 1, 'unknown deprecated': 1, 'unknown retired': 0 })
+})
+
+test('a bound counter renders exactly as prom-client\'s own, for the same counts', async (t) => {
+  const ours = new Registry()
+  const theirs = new Registry()
+  const bound = new BoundCounter({ name: 'z_total', help: 'Some count', labelNames: ['contract', 'status'], registers: [ours] })
+  const reference = new Counter({ name: 'z_total', help: 'Some count', labelNames: ['contract', 'status'], registers: [theirs] })
+  const ok = bound.labels({ contract: '1.0.0', status: '200' })
+  const missing = bound.labels({ status: '404', contract: '1.0.0' })
+  bound.labels({ contract: '2.0.0', status: '200' })
+  for (let i = 0; i < 3; i++) ok.inc()
+  missing.inc()
+  reference.inc({ contract: '1.0.0', status: '200' }, 3)
+  reference.inc({ contract: '1.0.0', status: '404' })
+  t.equal(await ours.metrics(), await theirs.metrics(), 'a series bound but never counted is left out, as prom-client leaves it out')
+  bound.labels({ status: '200', contract: '1.0.0' }).inc()
+  reference.inc({ contract: '1.0.0', status: '200' })
+  t.equal(await ours.metrics(), await theirs.metrics(), 'the same label set, asked again in another order, is the same series')
 })
