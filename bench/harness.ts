@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chainScenarios, closedLoop, demoScenarios, fixedRate, HEAD, preflight, type CpuPerRequest, type Measurement, type Scenario, type Stack, type Via } from './load.js'
 import { gatewayStore, storeKind, type StoreKind } from './database.js'
+import { median } from './median.js'
 import { ProcessGroup, type ServerProcess } from './processes.js'
 import { evaluateTargets, machineInfo, sourceInfo } from './report.js'
 import type { BenchResults, Memory, ScenarioResult, Settings } from './results.js'
@@ -46,13 +47,6 @@ export type Servers = Record<Stack, Record<Via, ServerProcess>>
 const STACKS: readonly Stack[] = ['demo', 'synthetic']
 
 const MB = 1024 * 1024
-
-/** The middle value; the mean of the two middle ones for an even count. */
-export function median (values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-}
 
 function medianOf (rounds: Measurement[]): Measurement {
   const sum = (key: 'requests' | 'errors' | 'non2xx') => rounds.reduce((total, m) => total + m[key], 0)

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gatewayStore } from './database.js'
-import { median } from './harness.js'
 import { BARE_SUFFIX, closedLoop, demoScenarios, preflight, type Scenario } from './load.js'
+import { median } from './median.js'
 import { ProcessGroup, type ServerProcess } from './processes.js'
 
 export interface SettingCostOptions {

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { buildPlans, loadBundle, type BundleSource, type RequestContext, type ResponseStep } from '../src/engine/index.js'
 import { ResponseStepContext } from '../src/gateway/run-chain.js'
+import { median } from './median.js'
 
 /** A response chain's steps, newest change first. */
 export type Steps = readonly ResponseStep[]
@@ -134,7 +135,6 @@ async function responseChains (bundle: SyntheticBundle, lengths: readonly number
   return chains
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 /**
  * Times what the gateway does with a translated body, in process: JSON.parse of `text`, a chain's
