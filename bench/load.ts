@@ -5,8 +5,11 @@ import type { SyntheticBundle } from './synthetic.js'
 
 /** A core with @fastify/http-proxy and evergate in front of it: the demo's, or the synthetic bundle's. */
 export type Stack = 'demo' | 'synthetic'
-/** `bare`: evergate with release management off (no policy, no usage counting), the same code otherwise. */
-export type Via = 'direct' | 'proxy' | 'evergate' | 'bare'
+/**
+ * `bare`: evergate with release management off (no policy, no usage counting), the same code
+ * otherwise. `floor`: a bare node:http forwarder (node-forwarder.ts), for scale.
+ */
+export type Via = 'direct' | 'proxy' | 'floor' | 'evergate' | 'bare'
 
 export interface HttpRequest {
   method: 'GET' | 'POST'
@@ -82,6 +85,13 @@ function baselines (stack: Stack, group: string, request: HttpRequest): Scenario
   ]
 }
 
+/** The CPU a forward costs Node's HTTP itself, no framework: what no gateway on Node goes below. */
+export const FLOOR = 'node:http forwarder'
+
+function floor (stack: Stack, group: string, request: HttpRequest): Scenario {
+  return { id: `${FLOOR} ${group}`, stack, via: 'floor', group, request }
+}
+
 function client (stack: Stack, group: string, request: HttpRequest, verify: Scenario['verify']): Scenario {
   const version = request.headers['x-app-version']
   return { id: `evergate ${version} ${group}`, stack, via: 'evergate', group, request, contract: version, verify }
@@ -102,6 +112,7 @@ export function demoScenarios (): Scenario[] {
   const full = client('demo', 'GET /articles', get('/articles', '1.0.0'), (b) => Array.isArray(b) && b.every((a: object) => !('kind' in a)))
   return [
     ...baselines('demo', 'GET /articles', articles),
+    floor('demo', 'GET /articles', articles),
     head,
     full,
     bare(head),

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { availableParallelism, cpus, totalmem } from 'node:os'
 import type { BenchResults, Machine, ScenarioResult, Source, TargetResult } from './results.js'
-import { BARE_SUFFIX, HEAD, type Measurement } from './load.js'
+import { BARE_SUFFIX, FLOOR, HEAD, type Measurement } from './load.js'
 import type { MicroPoint } from './synthetic.js'
 
 function cpuModel (): string {
@@ -193,6 +193,19 @@ function headlineSection (results: BenchResults): string[] {
     row(['', 'target', 'wanted', 'measured']),
     row(Array(4).fill('---')),
     ...headline.map((t) => row([t.pass ? 'PASS' : 'MISS', t.name, t.target, t.actual])),
+    '',
+    ...floorNote(results.fixedRate.scenarios)
+  ]
+}
+
+/** Where forwarding alone lies, measured in the same rounds: the scale for the ratios above. */
+function floorNote (fixed: ScenarioResult[]): string[] {
+  const floor = cpuOf(fixed, `${FLOOR} GET /articles`)
+  const peer = cpuOf(fixed, 'http-proxy GET /articles')
+  if (floor === undefined || peer === undefined) return []
+  return [
+    `For scale: a bare node:http forwarder (undici behind it; no framework, routing or translation: bench/node-forwarder.ts) costs ${x(ratio(floor, peer))}`,
+    'http-proxy\'s CPU per request in the same rounds. That is Node\'s HTTP on both sides, which no gateway written on Node spends less than.',
     ''
   ]
 }
