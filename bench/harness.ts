@@ -119,13 +119,14 @@ async function startStack (group: ProcessGroup, workDir: string, stack: Stack, b
   // Each gateway gets a store of its own, so no two share state and the run leaves nothing behind.
   const store = await gatewayStore(workDir, stack, group)
   const gateway = { upstream: direct.url, bundle: synthetic ? bundle.url : undefined }
-  const [proxy, floor, evergate, bare] = await Promise.all([
+  const [proxy, nodeForwarder, fastifyForwarder, evergate, bare] = await Promise.all([
     group.start('proxy', { upstream: direct.url }),
     group.start('node-forwarder', { upstream: direct.url }),
+    group.start('fastify-forwarder', { upstream: direct.url }),
     group.start('evergate', { ...gateway, env: store.env }),
     group.start('evergate', { ...gateway, env: { EVERGATE_RELEASE_MANAGEMENT: 'false' } })
   ])
-  return { direct, proxy, floor, evergate, bare }
+  return { direct, proxy, 'node-forwarder': nodeForwarder, 'fastify-forwarder': fastifyForwarder, evergate, bare }
 }
 
 /** Two stacks of core, http-proxy and gateway; `workDir` is a temp directory, removed by the caller. */

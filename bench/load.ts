@@ -7,9 +7,10 @@ import type { SyntheticBundle } from './synthetic.js'
 export type Stack = 'demo' | 'synthetic'
 /**
  * `bare`: evergate with release management off (no policy, no usage counting), the same code
- * otherwise. `floor`: a bare node:http forwarder (node-forwarder.ts), for scale.
+ * otherwise. The forwarders: forwarding alone, on node:http or in a Fastify route, for scale
+ * (forwarders.ts).
  */
-export type Via = 'direct' | 'proxy' | 'floor' | 'evergate' | 'bare'
+export type Via = 'direct' | 'proxy' | 'node-forwarder' | 'fastify-forwarder' | 'evergate' | 'bare'
 
 export interface HttpRequest {
   method: 'GET' | 'POST'
@@ -85,11 +86,11 @@ function baselines (stack: Stack, group: string, request: HttpRequest): Scenario
   ]
 }
 
-/** The CPU a forward costs Node's HTTP itself, no framework: what no gateway on Node goes below. */
-export const FLOOR = 'node:http forwarder'
+/** What forwarding alone costs, on node:http and in a Fastify route: what no gateway on them goes below. */
+export const FORWARDERS = { 'node-forwarder': 'node:http forwarder', 'fastify-forwarder': 'Fastify forwarder' } as const
 
-function floor (stack: Stack, group: string, request: HttpRequest): Scenario {
-  return { id: `${FLOOR} ${group}`, stack, via: 'floor', group, request }
+function forwarders (stack: Stack, group: string, request: HttpRequest): Scenario[] {
+  return Object.entries(FORWARDERS).map(([via, name]) => ({ id: `${name} ${group}`, stack, via: via as Via, group, request }))
 }
 
 function client (stack: Stack, group: string, request: HttpRequest, verify: Scenario['verify']): Scenario {
@@ -112,7 +113,7 @@ export function demoScenarios (): Scenario[] {
   const full = client('demo', 'GET /articles', get('/articles', '1.0.0'), (b) => Array.isArray(b) && b.every((a: object) => !('kind' in a)))
   return [
     ...baselines('demo', 'GET /articles', articles),
-    floor('demo', 'GET /articles', articles),
+    ...forwarders('demo', 'GET /articles', articles),
     head,
     full,
     bare(head),

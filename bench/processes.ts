@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 
-export type Role = 'core' | 'synthetic-core' | 'proxy' | 'node-forwarder' | 'evergate' | 'otlp-sink'
+export type Role = 'core' | 'synthetic-core' | 'proxy' | 'node-forwarder' | 'fastify-forwarder' | 'evergate' | 'otlp-sink'
 
 export type ParentMessage =
   | { type: 'rss' }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { availableParallelism, cpus, totalmem } from 'node:os'
 import type { BenchResults, Machine, ScenarioResult, Source, TargetResult } from './results.js'
-import { BARE_SUFFIX, FLOOR, HEAD, type Measurement } from './load.js'
+import { BARE_SUFFIX, FORWARDERS, HEAD, type Measurement } from './load.js'
 import type { MicroPoint } from './synthetic.js'
 
 function cpuModel (): string {
@@ -200,12 +200,14 @@ function headlineSection (results: BenchResults): string[] {
 
 /** Where forwarding alone lies, measured in the same rounds: the scale for the ratios above. */
 function floorNote (fixed: ScenarioResult[]): string[] {
-  const floor = cpuOf(fixed, `${FLOOR} GET /articles`)
   const peer = cpuOf(fixed, 'http-proxy GET /articles')
-  if (floor === undefined || peer === undefined) return []
+  const node = cpuOf(fixed, `${FORWARDERS['node-forwarder']} GET /articles`)
+  const fastify = cpuOf(fixed, `${FORWARDERS['fastify-forwarder']} GET /articles`)
+  if (peer === undefined || node === undefined || fastify === undefined) return []
   return [
-    `For scale: a bare node:http forwarder (undici behind it; no framework, routing or translation: bench/node-forwarder.ts) costs ${x(ratio(floor, peer))}`,
-    'http-proxy\'s CPU per request in the same rounds. That is Node\'s HTTP on both sides, which no gateway written on Node spends less than.',
+    `For scale, forwarding alone in the same rounds (undici behind it, no routing, checks or translation: bench/forwarders.ts): on bare node:http ${x(ratio(node, peer))},`,
+    `in a Fastify route ${x(ratio(fastify, peer))} of http-proxy's CPU per request. That is Node's HTTP on both sides, and Fastify's request lifecycle:`,
+    'no gateway written on them spends less.',
     ''
   ]
 }

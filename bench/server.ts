@@ -8,7 +8,7 @@
 import { writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
 import type { FastifyInstance } from 'fastify'
-import type { BenchServer } from './node-forwarder.js'
+import type { BenchServer } from './forwarders.js'
 import type { ServerMessage, ParentMessage, Role } from './processes.js'
 
 async function buildCore (): Promise<FastifyInstance> {
@@ -78,7 +78,8 @@ async function buildOtlpSink (): Promise<FastifyInstance> {
 
 function build (role: Role, upstream: string | undefined, bundleUrl: string | undefined): Promise<BenchServer> {
   switch (role) {
-    case 'node-forwarder': return import('./node-forwarder.js').then(({ nodeForwarder }) => nodeForwarder(upstream as string))
+    case 'node-forwarder': return import('./forwarders.js').then(({ nodeForwarder }) => nodeForwarder(upstream as string))
+    case 'fastify-forwarder': return import('./forwarders.js').then(({ fastifyForwarder }) => fastifyForwarder(upstream as string))
     case 'otlp-sink': return buildOtlpSink()
     case 'core': return buildCore()
     case 'synthetic-core': return buildSyntheticCore()

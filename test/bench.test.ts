@@ -115,7 +115,7 @@ t.test('the report names every scenario and target', async (t) => {
   t.match(report, /^\*\*VALID run\*\*/)
   for (const id of [...demoIds, ...chainIds]) t.ok(report.includes(id), id)
   for (const target of results.targets) t.ok(report.includes(target.name), target.name)
-  t.match(report, /For scale: a bare node:http forwarder .* costs \d+\.\d\d×/, 'the floor beside the headline, as a ratio')
+  t.match(report, /For scale, forwarding alone .* on bare node:http \d+\.\d\d×,\nin a Fastify route \d+\.\d\d× of http-proxy/, 'the floors beside the headline, as ratios')
 })
 
 t.test('a server that cannot boot fails its start instead of hanging the run', async (t) => {
