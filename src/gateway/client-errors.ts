@@ -113,11 +113,13 @@ async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions
     // What the gateway says of itself has the last word: set after the steps' headers, or kept.
     if (reply.hasHeader('deprecation')) keepDeprecation(reply, headers)
     delete headers['x-contract-version']
+    // A Vary already set is the core's, whose answer a response step turned into this error.
+    const coreVary = reply.getHeader('vary')
     reply.headers(headers)
     if (client.contract !== null) reply.header('x-contract-version', client.contract)
     return reply
       .code(status)
-      .header('vary', vary)
+      .header('vary', typeof coreVary === 'string' ? `${coreVary}, ${vary}` : vary)
       .header('x-evergate-error-code', error.code)
       .header('x-request-id', request.id)
       .type('application/json; charset=utf-8')

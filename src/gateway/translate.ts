@@ -137,6 +137,10 @@ export function translatingHandler (plan: RoutePlan & { target: RouteTarget }, u
       } catch (err) {
         // A headers step failed on a streamed body: nobody will read it now.
         if (!Buffer.isBuffer(res.body)) res.body.destroy()
+        // The error answer (a step's reject(), or a step's fault) was made from the core's answer,
+        // which varied on what the core's Vary names: a cache must keep those apart too.
+        const coreVary = joined(res.headers.vary)
+        if (coreVary !== undefined) reply.header('vary', coreVary)
         throw err
       }
       stages?.end(request)

@@ -176,6 +176,28 @@ t.test('a Vary the core sends as several headers is kept whole', async (t) => {
   }
 })
 
+t.test('an error a response step makes of the core\'s answer varies as that answer did', async (t) => {
+  // The core's answer depends on the language asked for; 3.0.0's change hides a note tagged
+  // "secret" from older apps with reject(404). That 404 was made from the core's answer too.
+  const core = createServer((_req, res) => {
+    res.setHeader('vary', 'Accept-Language')
+    res.setHeader('content-type', 'application/json')
+    res.end('{"id":"n2","body":"hidden","tags":["secret"]}')
+  })
+  await new Promise<void>((resolve) => core.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise((resolve) => { core.closeAllConnections(); core.close(resolve) }))
+  const coreUrl = `http://127.0.0.1:${(core.address() as AddressInfo).port}`
+  const { url } = await startGateway(t, coreUrl, { bundle, env: { EVERGATE_UPSTREAMS: `stats=${coreUrl}` } })
+  const hidden = await call(url, '/notes/n2', { version: '2.0.0' })
+  t.equal(hidden.status, 404)
+  t.equal(hidden.headers['x-evergate-error-code'], 'not_found')
+  t.equal(hidden.headers.vary, 'Accept-Language, x-app-version', 'the core\'s Vary, then the gateway\'s')
+  const shown = await call(url, '/notes/n2', { version: '3.0.0' })
+  t.equal(shown.headers.vary, 'Accept-Language, x-app-version', 'as the answer it was made from')
+  const gatewayMade = await call(url, '/nowhere', { version: '2.0.0' })
+  t.equal(gatewayMade.headers.vary, 'x-app-version', 'an error of the gateway\'s own varies on the version alone')
+})
+
 t.test('one log line per request, with app version, platform and contract version', async (t) => {
   const { url: coreUrl } = await startNotesCore(t)
   const lines: Array<Record<string, unknown>> = []
