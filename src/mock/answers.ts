@@ -12,6 +12,8 @@ export interface Answer {
   readonly status: number
   /** undefined: no body (a 204). */
   readonly body?: unknown
+  /** An error the mock made up (no example of that status): its code, for X-Evergate-Error-Code. */
+  readonly errorCode?: string
 }
 
 /** A route's answer to a request with these preferences and path parameters. */
@@ -90,7 +92,8 @@ export function answerer (head: HeadContract, route: RouteKey, examples: readonl
       (status === undefined ? examples.find((e) => isSuccess(e.response.status)) : ofStatus[0])
     if (chosen !== undefined) return chosen.response
     if (status !== undefined && status >= 400) {
-      return { status, body: head.formatError({ statusCode: status, code: MockStatusError.code, message: STATUS_CODES[status] ?? `Error ${status}` }) }
+      const code = MockStatusError.code
+      return { status, errorCode: code, body: head.formatError({ statusCode: status, code, message: STATUS_CODES[status] ?? `Error ${status}` }) }
     }
     return generated(status ?? firstSuccess)
   }

@@ -44,9 +44,11 @@ export default async function mockCore (fastify: FastifyInstance, { plans, head,
       method: route.slice(0, space) as HttpMethod,
       url: route.slice(space + 1),
       handler: async (request, reply) => {
-        const { status, body } = answer(readPreferences(request.headers.prefer), request.params as Record<string, unknown>)
+        const { status, body, errorCode } = answer(readPreferences(request.headers.prefer), request.params as Record<string, unknown>)
         // Another preference, another answer: a cache must keep them apart.
         reply.code(status).header('vary', 'prefer')
+        // Whatever shape the app's version gives the body, the code stays readable (errors.md).
+        if (errorCode !== undefined) reply.header('x-evergate-error-code', errorCode)
         return body === undefined ? reply.send() : reply.type(JSON_TYPE).send(JSON.stringify(body))
       }
     })
