@@ -1,5 +1,5 @@
-import { readdir } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { readdir, readFile } from 'node:fs/promises'
+import { basename, join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
 import semver from 'semver'
@@ -77,6 +77,21 @@ function sortContracts (list: readonly Contract[]): Contract[] {
   return [...list].sort((a, b) => semver.compare(a.version, b.version))
 }
 
+/**
+ * The name a change file goes by in messages and the changelog: compiled (`x.js`, its source map
+ * beside it), its source's (`x.ts`), the file its author edits.
+ */
+async function sourceName (path: string, name: string): Promise<string> {
+  if (!name.endsWith('.js')) return name
+  try {
+    const { sources } = JSON.parse(await readFile(`${path}.map`, 'utf8')) as { sources?: unknown }
+    return Array.isArray(sources) && sources.length === 1 && typeof sources[0] === 'string' ? basename(sources[0]) : name
+  } catch {
+    // No map (a bundle written in JavaScript), or one that cannot be read: the file's own name.
+    return name
+  }
+}
+
 async function importChanges (dir: string, contracts: Contract[]): Promise<Map<string, LoadedChange[]>> {
   const label = (path: string) => relative(join(dir, '..'), path)
   const known = new Map(contracts.map((c, i) => [c.version, i]))
@@ -92,7 +107,7 @@ async function importChanges (dir: string, contracts: Contract[]): Promise<Map<s
     const loaded: LoadedChange[] = []
     for (const name of files) {
       const path = join(folderPath, name)
-      const file = label(path)
+      const file = label(join(folderPath, await sourceName(path, name)))
       const mod = await import(pathToFileURL(path).href) as { default?: unknown }
       if (!isVersionChange(mod.default)) {
         throw new BundleChangeError(file, 'the default export is not a change made with defineChange()')

@@ -1,3 +1,4 @@
+import { basename } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { Type, type TSchema } from '@sinclair/typebox'
@@ -13,6 +14,22 @@ t.test('a valid bundle loads, sorted, with its changes by version', async (t) =>
   t.equal(bundle.head, head)
   t.same([...bundle.changes.keys()], ['2.0.0', '3.0.0'])
   t.equal(bundle.changes.get('2.0.0')?.[0].file, 'valid/2.0.0/notes-body-and-envelope.ts')
+})
+
+t.test('a compiled change goes by its source\'s name, which its source map gives', async (t) => {
+  const valid = (file: string) => new URL(`../fixtures/bundles/valid/${file}`, import.meta.url).href
+  const changesDir = t.testdir({
+    '2.0.0': {
+      'notes-body-and-envelope.js': `export { default } from '${valid('2.0.0/notes-body-and-envelope.ts')}'\n`,
+      'notes-body-and-envelope.js.map': JSON.stringify({ version: 3, sources: ['../../../versions/2.0.0/notes-body-and-envelope.ts'], mappings: '' })
+    },
+    // No map: a bundle written in JavaScript keeps its own names.
+    '3.0.0': { 'note-tags.js': `export { default } from '${valid('3.0.0/note-tags.ts')}'\n` }
+  })
+  const bundle = await loadBundle({ contracts, changesDir })
+  const folder = basename(changesDir)
+  t.equal(bundle.changes.get('2.0.0')?.[0].file, `${folder}/2.0.0/notes-body-and-envelope.ts`)
+  t.equal(bundle.changes.get('3.0.0')?.[0].file, `${folder}/3.0.0/note-tags.js`)
 })
 
 t.test('a broken bundle stops the boot with an error naming the file', async (t) => {
