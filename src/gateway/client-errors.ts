@@ -113,13 +113,15 @@ async function clientErrors (fastify: FastifyInstance, opts: ClientErrorsOptions
     // What the gateway says of itself has the last word: set after the steps' headers, or kept.
     if (reply.hasHeader('deprecation')) keepDeprecation(reply, headers)
     delete headers['x-contract-version']
-    // A Vary already set is the core's, whose answer a response step turned into this error.
-    const coreVary = reply.getHeader('vary')
+    // A Vary already set is the core's, whose answer a response step turned into this error (or,
+    // when the translated answer could not be sent, that answer's, which already ends in ours).
+    const set = reply.getHeader('vary')
+    const varies = typeof set !== 'string' ? vary : set.endsWith(vary) ? set : `${set}, ${vary}`
     reply.headers(headers)
     if (client.contract !== null) reply.header('x-contract-version', client.contract)
     return reply
       .code(status)
-      .header('vary', typeof coreVary === 'string' ? `${coreVary}, ${vary}` : vary)
+      .header('vary', varies)
       .header('x-evergate-error-code', error.code)
       .header('x-request-id', request.id)
       .type('application/json; charset=utf-8')

@@ -22,6 +22,14 @@ t.test('steps that misbehave at request time', async (t) => {
     await healthy()
   })
 
+  t.test('a step whose result cannot be sent as JSON fails this request only, in the app\'s shape', async (t) => {
+    const res = await call(url, '/notes?fault=unserializable', { version: '2.0.0' })
+    t.equal(res.status, 500)
+    t.match(res.json, { error: { code: /^EVG_ERR_/ } })
+    t.equal(res.headers.vary, 'x-app-version', 'the answer\'s Vary, once')
+    await healthy()
+  })
+
   t.test('headers a step sets that Node could not send fail this request only, never half sent', async (t) => {
     for (const fault of ['response-header-value', 'response-header-number', 'response-header-sparse', 'request-header-name', 'request-headers-not-object']) {
       const res = await call(url, `/notes?fault=${fault}`, { version: '2.0.0' })
