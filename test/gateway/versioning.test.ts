@@ -159,16 +159,21 @@ t.test('Expect: 100-continue is answered by the gateway, not passed on, and cost
   t.equal(after?.status, 200, 'the one core connection still serves')
 })
 
-t.test('a Vary the core sends as several headers is kept whole', async (t) => {
+/** The notes gateway in front of a core that answers every request with this JSON and this Vary. */
+async function gatewayBefore (t: Parameters<typeof startGateway>[0], vary: string | string[], json: string): Promise<string> {
   const core = createServer((_req, res) => {
-    res.setHeader('vary', ['Accept-Encoding', 'Authorization'])
+    res.setHeader('vary', vary)
     res.setHeader('content-type', 'application/json')
-    res.end('{"items":[]}')
+    res.end(json)
   })
   await new Promise<void>((resolve) => core.listen(0, '127.0.0.1', resolve))
   t.teardown(() => new Promise((resolve) => { core.closeAllConnections(); core.close(resolve) }))
   const coreUrl = `http://127.0.0.1:${(core.address() as AddressInfo).port}`
-  const { url } = await startGateway(t, coreUrl, { bundle, env: { EVERGATE_UPSTREAMS: `stats=${coreUrl}` } })
+  return (await startGateway(t, coreUrl, { bundle, env: { EVERGATE_UPSTREAMS: `stats=${coreUrl}` } })).url
+}
+
+t.test('a Vary the core sends as several headers is kept whole', async (t) => {
+  const url = await gatewayBefore(t, ['Accept-Encoding', 'Authorization'], '{"items":[]}')
   for (const version of ['3.0.0', '1.0.0']) {
     const res = await call(url, '/notes', { version })
     t.equal(res.status, 200)
@@ -179,15 +184,7 @@ t.test('a Vary the core sends as several headers is kept whole', async (t) => {
 t.test('an error a response step makes of the core\'s answer varies as that answer did', async (t) => {
   // The core's answer depends on the language asked for; 3.0.0's change hides a note tagged
   // "secret" from older apps with reject(404). That 404 was made from the core's answer too.
-  const core = createServer((_req, res) => {
-    res.setHeader('vary', 'Accept-Language')
-    res.setHeader('content-type', 'application/json')
-    res.end('{"id":"n2","body":"hidden","tags":["secret"]}')
-  })
-  await new Promise<void>((resolve) => core.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise((resolve) => { core.closeAllConnections(); core.close(resolve) }))
-  const coreUrl = `http://127.0.0.1:${(core.address() as AddressInfo).port}`
-  const { url } = await startGateway(t, coreUrl, { bundle, env: { EVERGATE_UPSTREAMS: `stats=${coreUrl}` } })
+  const url = await gatewayBefore(t, 'Accept-Language', '{"id":"n2","body":"hidden","tags":["secret"]}')
   const hidden = await call(url, '/notes/n2', { version: '2.0.0' })
   t.equal(hidden.status, 404)
   t.equal(hidden.headers['x-evergate-error-code'], 'not_found')
