@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Server } from 'node:http'
 import Fastify from 'fastify'
 import { Pool, type Dispatcher } from 'undici'
-import { HOP_BY_HOP } from '../src/proxy/hop-by-hop.js'
+import { withoutHopByHop } from '../src/proxy/forwarding.js'
 
 // For scale, not for use: what forwarding a GET costs Node.js itself, and then Fastify on top of
 // it. undici's dispatcher behind (as evergate has), and in front either node:http alone or a
@@ -17,14 +17,6 @@ export interface BenchServer {
   close (): PromiseLike<unknown>
 }
 
-function forwardable (headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {}
-  for (const name in headers) {
-    if (!HOP_BY_HOP.has(name)) out[name] = headers[name]
-  }
-  return out
-}
-
 type Answer = (status: number, headers: OutgoingHttpHeaders, body: Buffer) => void
 
 /** Asks the core, and hands its status, end-to-end headers and whole body to `answer`. */
@@ -35,14 +27,14 @@ function forward (pool: Pool, method: string, path: string, headers: IncomingHtt
   const options: Dispatcher.DispatchOptions = {
     method: method as Dispatcher.HttpMethod,
     path,
-    headers: forwardable(headers) as Record<string, string>
+    headers: withoutHopByHop(headers, {}) as Record<string, string>
   }
   pool.dispatch(options, {
     // Its presence tells undici this is a handler of the current API.
     onRequestStart () {},
     onResponseStart (_controller, statusCode, responseHeaders) {
       status = statusCode
-      coreHeaders = forwardable(responseHeaders as IncomingHttpHeaders)
+      coreHeaders = withoutHopByHop(responseHeaders as IncomingHttpHeaders, {})
     },
     onResponseData (_controller, chunk) {
       chunks.push(chunk)
