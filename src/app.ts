@@ -12,7 +12,7 @@ import validation from './gateway/validation.js'
 import versionedRoutes from './gateway/versioned-routes.js'
 import upstreams from './proxy/upstreams.js'
 import publicEndpoints from './public/index.js'
-import { RequestLog } from './request-log.js'
+import { RequestLog, RequestLogger } from './request-log.js'
 import versionResolution from './resolve/plugin.js'
 import releaseManagement from './release/plugin.js'
 import { createMetrics, type Metrics } from './metrics.js'
@@ -177,6 +177,7 @@ export async function buildApp ({ config, bundle: source, logger, metrics = crea
   const app: FastifyInstance = Fastify({
     logger: logger ?? { level: config.logLevel },
     logController: new RequestLog(),
+    childLoggerFactory: RequestLogger.make,
     genReqId: requestId,
     requestIdHeader: false,
     bodyLimit: config.bodyLimit,
