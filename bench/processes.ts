@@ -38,6 +38,8 @@ export interface StartOptions {
   bundle?: string
   /** Extra environment for the child. */
   env?: Record<string, string>
+  /** A program to run Node under (valgrind, for `--instructions`), and its arguments before Node's. */
+  under?: { command: string, args: readonly string[] }
 }
 
 /**
@@ -123,8 +125,10 @@ export class ProcessGroup {
 
   async start (role: Role, options: StartOptions = {}): Promise<ServerProcess> {
     const args = [role, options.upstream, options.bundle].filter((a) => a !== undefined)
+    const nodeArgs = role === 'evergate' ? [...process.execArgv, ...GATEWAY_NODE_FLAGS] : process.execArgv
+    const { under } = options
     const child = fork(ENTRY, args, {
-      execArgv: role === 'evergate' ? [...process.execArgv, ...GATEWAY_NODE_FLAGS] : process.execArgv,
+      ...(under === undefined ? { execArgv: nodeArgs } : { execPath: under.command, execArgv: [...under.args, process.execPath, ...nodeArgs] }),
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc']
     })

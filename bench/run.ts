@@ -8,12 +8,14 @@
 //   node dist/bench/run.js --demo-chains   in process, the demo's GET /articles per contract version
 //   node dist/bench/run.js --release-cost  gateway CPU per request, release management on vs off
 //   node dist/bench/run.js --tracing-cost  gateway CPU per request, tracing to an OTLP receiver vs off
+//   node dist/bench/run.js --instructions  instructions per request under callgrind (needs valgrind), to compare code
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { demoChains } from './demo-chains.js'
 import { runBench } from './harness.js'
+import { renderInstructions, runInstructions } from './instructions.js'
 import { runProfile } from './profile.js'
 import { runReleaseCost, runTracingCost, type SettingCostResults } from './setting-cost.js'
 import { renderMarkdown } from './report.js'
@@ -75,10 +77,14 @@ async function settingCost (setting: string, name: string, run: typeof runReleas
   log(`written to ${await save(`${today()}-${name}.json`, results)}`)
 }
 
+async function instructions (only: RegExp | undefined): Promise<void> {
+  console.log(renderInstructions(await runInstructions({ only, log })))
+}
+
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean' }, soak: { type: 'boolean' }, profile: { type: 'boolean' }, only: { type: 'string' }, 'demo-chains': { type: 'boolean' },
-    'release-cost': { type: 'boolean' }, 'tracing-cost': { type: 'boolean' }
+    'release-cost': { type: 'boolean' }, 'tracing-cost': { type: 'boolean' }, instructions: { type: 'boolean' }
   }
 })
 const only = values.only === undefined ? undefined : new RegExp(values.only)
@@ -87,4 +93,5 @@ else if (values['demo-chains'] === true) await chains()
 else if (values['release-cost'] === true) await settingCost('release management', 'release-cost', runReleaseCost)
 else if (values['tracing-cost'] === true) await settingCost('tracing', 'tracing-cost', runTracingCost)
 else if (values.profile === true) await profile(only)
+else if (values.instructions === true) await instructions(only)
 else await bench(values.quick === true, only)
