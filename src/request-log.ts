@@ -1,9 +1,10 @@
 import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import { VersionUnsupportedError } from './errors.js'
 
+// Fastify re-exports neither of pino's types that its childLoggerFactory takes.
 type ChildLoggerFactory = NonNullable<FastifyServerOptions['childLoggerFactory']>
 type Bindings = Parameters<ChildLoggerFactory>[1]
 type ChildLoggerOptions = Parameters<ChildLoggerFactory>[2]
-import { VersionUnsupportedError } from './errors.js'
 
 /**
  * The probes an orchestrator or a Docker HEALTHCHECK sends every few seconds on every instance:
