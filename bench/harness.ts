@@ -1,10 +1,9 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { chainScenarios, closedLoop, demoScenarios, fixedRate, HEAD, preflight, type CpuPerRequest, type Measurement, type Scenario, type Stack, type Via } from './load.js'
 import { gatewayStore, storeKind, type StoreKind } from './database.js'
 import { median } from './median.js'
-import { ProcessGroup, type ServerProcess } from './processes.js'
+import { withProcesses, type ProcessGroup, type ServerProcess } from './processes.js'
 import { evaluateTargets, machineInfo, sourceInfo } from './report.js'
 import type { BenchResults, Memory, ScenarioResult, Settings } from './results.js'
 import { microbench, writeSyntheticBundle, type MicroPoint, type SyntheticBundle } from './synthetic.js'
@@ -195,9 +194,7 @@ export async function runBench ({ quick = false, only, log = () => {} }: BenchOp
   const settings = quick ? QUICK : FULL
   // Read before the servers load the code: the tree may change while the run goes on.
   const source = sourceInfo()
-  const group = new ProcessGroup()
-  const workDir = await mkdtemp(join(tmpdir(), 'evergate-bench-'))
-  try {
+  return await withProcesses('bench', async (group, workDir) => {
     await mkdir(join(workDir, 'synthetic'))
     const bundle = await writeSyntheticBundle(join(workDir, 'synthetic'), Math.max(...settings.chainLengths))
     log('starting two cores, each with @fastify/http-proxy and evergate in front, every server in its own process')
@@ -253,11 +250,5 @@ export async function runBench ({ quick = false, only, log = () => {} }: BenchOp
       valid: problems.length === 0
     }
     return { ...results, targets: evaluateTargets(results) }
-  } finally {
-    try {
-      await group.stopAll()
-    } finally {
-      await rm(workDir, { recursive: true, force: true })
-    }
-  }
+  })
 }

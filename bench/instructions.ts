@@ -6,13 +6,12 @@
 // left out) and valgrind's CPU has no AVX, so V8's SIMD paths (JSON) count high: it is a tool for
 // comparing code, not the headline, which stays CPU per request at a fixed rate.
 import { execFile } from 'node:child_process'
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { gatewayStore } from './database.js'
 import { closedLoop, demoScenarios, preflight, type Scenario } from './load.js'
-import { ProcessGroup } from './processes.js'
+import { withProcesses } from './processes.js'
 
 const run = promisify(execFile)
 
@@ -61,15 +60,14 @@ export async function runInstructions ({ requests = 2000, warmup = 40_000, conne
   await run('valgrind', ['--version']).catch((err: Error) => {
     throw new Error('--instructions needs valgrind (Debian: apt-get install valgrind)', { cause: err })
   })
-  const group = new ProcessGroup()
-  const workDir = await mkdtemp(join(tmpdir(), 'evergate-instructions-'))
-  try {
+  return await withProcesses('instructions', async (group, workDir) => {
     const core = await group.start('core')
     const counts: InstructionCount[] = []
     for (const [i, scenario] of instructionScenarios().filter((s) => only === undefined || only.test(s.id)).entries()) {
       const file = `callgrind-${i}`
       const env = scenario.via === 'evergate' ? (await gatewayStore(workDir, `instructions-${i}`, group)).env : {}
-      const server = await group.start(scenario.via === 'evergate' ? 'evergate' : scenario.via as 'proxy' | 'fastify-forwarder', {
+      // These three vias are the roles of their servers.
+      const server = await group.start(scenario.via as 'proxy' | 'fastify-forwarder' | 'evergate', {
         upstream: core.url,
         env,
         under: {
@@ -102,13 +100,7 @@ export async function runInstructions ({ requests = 2000, warmup = 40_000, conne
       await server.stop()
     }
     return counts
-  } finally {
-    try {
-      await group.stopAll()
-    } finally {
-      await rm(workDir, { recursive: true, force: true })
-    }
-  }
+  })
 }
 
 /** The counts as a Markdown table, each as a ratio to http-proxy's when it was counted. */

@@ -1,5 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 export type Role = 'core' | 'synthetic-core' | 'proxy' | 'node-forwarder' | 'fastify-forwarder' | 'evergate' | 'otlp-sink'
 
@@ -153,6 +156,24 @@ export class ProcessGroup {
     const cleanups = this.#afterStop.splice(0)
     for (const result of await Promise.allSettled(cleanups.map((cleanup) => cleanup()))) {
       if (result.status === 'rejected') console.error('bench cleanup failed:', result.reason)
+    }
+  }
+}
+
+/**
+ * Runs `work` with a group of servers and a temp directory of its own (`evergate-<name>-…`). Every
+ * child is stopped and the directory removed afterwards, whatever happens.
+ */
+export async function withProcesses<T> (name: string, work: (group: ProcessGroup, workDir: string) => Promise<T>): Promise<T> {
+  const group = new ProcessGroup()
+  const workDir = await mkdtemp(join(tmpdir(), `evergate-${name}-`))
+  try {
+    return await work(group, workDir)
+  } finally {
+    try {
+      await group.stopAll()
+    } finally {
+      await rm(workDir, { recursive: true, force: true })
     }
   }
 }

@@ -1,9 +1,8 @@
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FULL, startServers } from './harness.js'
 import { chainScenarios, closedLoop, demoScenarios, preflight } from './load.js'
-import { ProcessGroup } from './processes.js'
+import { withProcesses } from './processes.js'
 import { writeSyntheticBundle } from './synthetic.js'
 
 interface ProfileNode {
@@ -104,9 +103,7 @@ export interface ProfileOptions {
  */
 export async function runProfile ({ dir, seconds = 10, prerollSeconds = 3, connections = 32, only, log = () => {} }: ProfileOptions): Promise<ProfileSummary[]> {
   const stamp = new Date().toISOString().slice(0, 10)
-  const group = new ProcessGroup()
-  const workDir = await mkdtemp(join(tmpdir(), 'evergate-profile-'))
-  try {
+  return await withProcesses('profile', async (group, workDir) => {
     await mkdir(join(workDir, 'synthetic'))
     const bundle = await writeSyntheticBundle(join(workDir, 'synthetic'), Math.max(...FULL.chainLengths))
     const longest = Math.max(...FULL.chainLengths)
@@ -128,8 +125,5 @@ export async function runProfile ({ dir, seconds = 10, prerollSeconds = 3, conne
       summaries.push({ scenario: scenario.id, file, rps: load.rps, ...summariseProfile(profile) })
     }
     return summaries
-  } finally {
-    await group.stopAll()
-    await rm(workDir, { recursive: true, force: true })
-  }
+  })
 }

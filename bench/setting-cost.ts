@@ -1,10 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { gatewayStore } from './database.js'
 import { BARE_SUFFIX, closedLoop, demoScenarios, preflight, type Scenario } from './load.js'
 import { median } from './median.js'
-import { ProcessGroup, type ServerProcess } from './processes.js'
+import { withProcesses, type ProcessGroup, type ServerProcess } from './processes.js'
 
 export interface SettingCostOptions {
   rounds?: number
@@ -44,9 +41,7 @@ type Setting = (group: ProcessGroup, workDir: string) => Promise<{ on: Record<st
  */
 async function runSettingCost (name: string, setting: Setting,
   { rounds = 9, seconds = 3, prerollSeconds = 1, connections = 8, log = () => {} }: SettingCostOptions): Promise<SettingCostResults> {
-  const group = new ProcessGroup()
-  const workDir = await mkdtemp(join(tmpdir(), `evergate-${name}-`))
-  try {
+  return await withProcesses(name, async (group, workDir) => {
     const core = await group.start('core')
     const env = await setting(group, workDir)
     const clients = demoScenarios().filter((s) => s.via === 'bare').map((s) => ({ ...s, id: s.id.slice(0, -BARE_SUFFIX.length) }))
@@ -83,13 +78,7 @@ async function runSettingCost (name: string, setting: Setting,
       return { client: client.id, ...costs[i], onMedian, offMedian, ratio: offMedian / onMedian }
     })
     return { date: new Date().toISOString(), rounds, connections, clients: results }
-  } finally {
-    try {
-      await group.stopAll()
-    } finally {
-      await rm(workDir, { recursive: true, force: true })
-    }
-  }
+  })
 }
 
 /** What release policy and usage counting cost (`--release-cost`): release management on, and off. */

@@ -1,9 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { closedLoop, demoScenarios, preflight, type Measurement } from './load.js'
 import { gatewayStore } from './database.js'
-import { ProcessGroup } from './processes.js'
+import { withProcesses } from './processes.js'
 
 export interface SoakResults {
   date: string
@@ -34,9 +31,7 @@ function slope (points: Array<{ x: number, y: number }>): number {
  * bookmark POSTed; that grows the core, not the gateway.
  */
 export async function runSoak ({ minutes = 5, everySeconds = 10, connections = 32, log = (_: string) => {} } = {}): Promise<SoakResults> {
-  const group = new ProcessGroup()
-  const workDir = await mkdtemp(join(tmpdir(), 'evergate-soak-'))
-  try {
+  return await withProcesses('soak', async (group, workDir) => {
     const core = await group.start('core')
     const store = await gatewayStore(workDir, 'soak', group)
     const evergate = await group.start('evergate', { upstream: core.url, env: store.env })
@@ -58,11 +53,5 @@ export async function runSoak ({ minutes = 5, everySeconds = 10, connections = 3
 
     const settled = samples.filter((s) => s.seconds >= WARM_SECONDS).map((s) => ({ x: s.seconds / 60, y: s.rssMb }))
     return { date: new Date().toISOString(), minutes, samples, slopeMbPerMinute: slope(settled), load }
-  } finally {
-    try {
-      await group.stopAll()
-    } finally {
-      await rm(workDir, { recursive: true, force: true })
-    }
-  }
+  })
 }
