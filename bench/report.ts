@@ -204,10 +204,17 @@ function floorNote (fixed: ScenarioResult[]): string[] {
   const node = cpuOf(fixed, `${FORWARDERS['node-forwarder']} GET /articles`)
   const fastify = cpuOf(fixed, `${FORWARDERS['fastify-forwarder']} GET /articles`)
   if (peer === undefined || node === undefined || fastify === undefined) return []
+  // What evergate adds to a Fastify route that only forwards: its own work, version routing to translation.
+  const overFloor = [['head client', `evergate ${HEAD} GET /articles`], ['1.0.0 client', 'evergate 1.0.0 GET /articles']]
+    .flatMap(([client, id]) => {
+      const own = cpuOf(fixed, id)
+      return own === undefined ? [] : [`${client} ${x(ratio(own, fastify))}`]
+    })
   return [
     `For scale, forwarding alone in the same rounds (undici behind it, no routing, checks or translation: bench/forwarders.ts): on bare node:http ${x(ratio(node, peer))},`,
     `in a Fastify route ${x(ratio(fastify, peer))} of http-proxy's CPU per request. That is Node's HTTP on both sides, and Fastify's request lifecycle:`,
     'no gateway written on them spends less.',
+    ...(overFloor.length === 0 ? [] : [`Evergate against that Fastify route, CPU per request: ${overFloor.join(', ')}.`]),
     ''
   ]
 }

@@ -116,6 +116,7 @@ t.test('the report names every scenario and target', async (t) => {
   for (const id of [...demoIds, ...chainIds]) t.ok(report.includes(id), id)
   for (const target of results.targets) t.ok(report.includes(target.name), target.name)
   t.match(report, /For scale, forwarding alone .* on bare node:http \d+\.\d\d×,\nin a Fastify route \d+\.\d\d× of http-proxy/, 'the floors beside the headline, as ratios')
+  t.match(report, /Evergate against that Fastify route, CPU per request: head client \d+\.\d\d×, 1\.0\.0 client \d+\.\d\d×\./, 'the gateway against the Fastify floor')
 })
 
 t.test('a server that cannot boot fails its start instead of hanging the run', async (t) => {
