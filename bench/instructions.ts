@@ -1,7 +1,7 @@
 // `npm run bench -- --instructions`: machine instructions per request, counted by valgrind's
 // callgrind, for each server of the demo's GET /articles in its own process. CPU time on this
 // shared box moves by ±10 % between identical runs; an instruction count of the same code moves by
-// well under 1 %, so it tells two versions of the gateway apart where CPU time cannot. It counts
+// about 2 % (GC work shifts between threads), so it tells changes apart that CPU time cannot. It counts
 // user space only (the kernel's share of a proxied request, the loopback and the syscalls, is
 // left out) and valgrind's CPU has no AVX, so V8's SIMD paths (JSON) count high: it is a tool for
 // comparing code, not the headline, which stays CPU per request at a fixed rate.
