@@ -13,7 +13,8 @@ export interface DemoChainPoint {
   vsHead: number
 }
 
-export async function demoChains (iterations = 20_000): Promise<DemoChainPoint[]> {
+/** The demo core's GET /articles page as it sends it, and each contract version's response chain of it. */
+export async function demoArticles (): Promise<{ page: string, head: string, chains: Map<string, Steps> }> {
   const core = buildCore()
   const page = (await core.inject({ url: '/articles' })).body
   await core.close()
@@ -23,8 +24,13 @@ export async function demoChains (iterations = 20_000): Promise<DemoChainPoint[]
     const plan = contract.routes.find((r) => r.route === 'GET /articles')
     if (plan !== undefined) chains.set(contract.version, plan.responseChain(200)?.steps ?? [])
   }
+  return { page, head: plans.head, chains }
+}
+
+export async function demoChains (iterations = 20_000): Promise<DemoChainPoint[]> {
+  const { page, head: headVersion, chains } = await demoArticles()
   const times = timeChains(page, chains, iterations)
-  const head = times.get(plans.head) as number
+  const head = times.get(headVersion) as number
   return [...chains].map(([contract, chain]) => {
     const us = times.get(contract) as number
     return { contract, steps: chain.length, usPerResponse: us, vsHead: us / head }

@@ -44,7 +44,7 @@ export function instructionScenarios (): Scenario[] {
 }
 
 /** Each thread's instruction total from one dump (`--separate-threads`: a file per thread, `<file>-<thread>`). */
-async function threadTotals (dir: string, file: string): Promise<Map<number, number>> {
+export async function threadTotals (dir: string, file: string): Promise<Map<number, number>> {
   const totals = new Map<number, number>()
   for (const name of await readdir(dir)) {
     const thread = new RegExp(`^${file}\\.1-(\\d+)$`).exec(name)

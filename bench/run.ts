@@ -9,6 +9,7 @@
 //   node dist/bench/run.js --release-cost  gateway CPU per request, release management on vs off
 //   node dist/bench/run.js --tracing-cost  gateway CPU per request, tracing to an OTLP receiver vs off
 //   node dist/bench/run.js --instructions  instructions per request under callgrind (needs valgrind), to compare code
+//   node dist/bench/run.js --page-instructions  the same, in process, for the pieces of translating the demo's page for 1.0.0
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,6 +17,7 @@ import { parseArgs } from 'node:util'
 import { demoChains } from './demo-chains.js'
 import { runBench } from './harness.js'
 import { renderInstructions, runInstructions } from './instructions.js'
+import { renderPageInstructions, runPageInstructions } from './page-instructions.js'
 import { runProfile } from './profile.js'
 import { runReleaseCost, runTracingCost, type SettingCostResults } from './setting-cost.js'
 import { renderMarkdown } from './report.js'
@@ -84,7 +86,8 @@ async function instructions (only: RegExp | undefined): Promise<void> {
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean' }, soak: { type: 'boolean' }, profile: { type: 'boolean' }, only: { type: 'string' }, 'demo-chains': { type: 'boolean' },
-    'release-cost': { type: 'boolean' }, 'tracing-cost': { type: 'boolean' }, instructions: { type: 'boolean' }
+    'release-cost': { type: 'boolean' }, 'tracing-cost': { type: 'boolean' }, instructions: { type: 'boolean' },
+    'page-instructions': { type: 'boolean' }
   }
 })
 const only = values.only === undefined ? undefined : new RegExp(values.only)
@@ -94,4 +97,5 @@ else if (values['release-cost'] === true) await settingCost('release management'
 else if (values['tracing-cost'] === true) await settingCost('tracing', 'tracing-cost', runTracingCost)
 else if (values.profile === true) await profile(only)
 else if (values.instructions === true) await instructions(only)
+else if (values['page-instructions'] === true) console.log(renderPageInstructions(await runPageInstructions({ log })))
 else await bench(values.quick === true, only)

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { renderInstructions, runInstructions } from '../bench/instructions.js'
+import { renderPageInstructions, runPageInstructions } from '../bench/page-instructions.js'
 
 // Keeps `npm run bench -- --instructions` working: a few requests counted under valgrind, checked
 // for shape only.
@@ -17,4 +18,13 @@ t.test('counts instructions per request of each server under callgrind', async (
   const table = renderInstructions(counts)
   t.match(table, /\| http-proxy GET \/articles \| 50 \| [\d.]+ \| 1\.00× \|/)
   t.match(table, /\| Fastify forwarder GET \/articles \| 50 \| [\d.]+ \| [\d.]+× \|/)
+})
+
+t.test('counts the instructions of each piece of translating the demo page, in process', async (t) => {
+  const pieces = await runPageInstructions({ pages: 20, warmup: 100 })
+  t.equal(pieces.pages, 20)
+  // Parsing 3.5 KB of JSON is thousands of instructions at the very least; the others are differences.
+  t.ok(pieces.parse > 5, 'JSON.parse counted')
+  for (const key of ['steps', 'serialise', 'serialiseHead'] as const) t.ok(Number.isFinite(pieces[key]), `${key} is a number`)
+  t.match(renderPageInstructions(pieces), /\| JSON\.parse \(and the Buffer to text\) \| [\d.]+ \|\n\| the 1\.0\.0 client's response steps \| -?[\d.]+ \|/)
 })

@@ -1,0 +1,43 @@
+// One piece of translating the demo's GET /articles page for a 1.0.0 client, run in a loop in a
+// process of its own under callgrind, counted around the loop alone (page-instructions.ts starts it).
+// The pieces are cumulative, so the parent's differences are the pieces themselves:
+//   parse       the core's body (a Buffer) to text, JSON.parse
+//   steps       parse, then the 1.0.0 client's response steps
+//   serialise   parse, steps, JSON.stringify of the result
+//   head        parse, JSON.stringify of the page as it came: head's client, for scale
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import type { RequestContext } from '../src/engine/index.js'
+import { ResponseStepContext } from '../src/gateway/run-chain.js'
+import { demoArticles } from './demo-chains.js'
+import { PIECES, type Piece } from './page-instructions.js'
+
+const run = promisify(execFile)
+
+const [piece, pages, warmup] = process.argv.slice(2) as [Piece, string, string]
+const { page, chains } = await demoArticles()
+const steps = chains.get('1.0.0')
+if (steps === undefined || !PIECES.includes(piece)) throw new Error(`usage: page-pieces.js <${PIECES.join('|')}> <pages> <warm-up pages>`)
+const body = Buffer.from(page)
+const request: RequestContext = { params: {}, query: {}, headers: {}, appVersion: null, platform: null }
+let sink = 0
+const parsed = () => JSON.parse(body.toString('utf8')) as unknown
+// As the gateway runs a response chain: a context per response, the steps, no headers changed.
+const translated = () => new ResponseStepContext(200, request, {}).run(steps, parsed(), true) as unknown[]
+const loops: Record<Piece, () => void> = {
+  parse: () => { sink += (parsed() as { items: unknown[] }).items.length },
+  steps: () => { sink += translated().length },
+  serialise: () => { sink += JSON.stringify(translated()).length },
+  head: () => { sink += JSON.stringify(parsed()).length }
+}
+const once = loops[piece]
+// Every piece warms the same code, so V8 has optimised what each loop runs the same way.
+for (let i = 0; i < Number(warmup); i++) { loops.serialise(); loops.head() }
+const callgrind = async (...args: string[]) => { await run('callgrind_control', [...args, String(process.pid)]) }
+await callgrind('--instr=on')
+// Instrumenting makes valgrind translate the code again: these are not counted.
+for (let i = 0; i < 200; i++) once()
+await callgrind('--zero')
+for (let i = 0; i < Number(pages); i++) once()
+await callgrind('--dump')
+if (sink === 0) throw new Error('the pieces produced nothing')
