@@ -1,3 +1,4 @@
+import { format } from 'node:util'
 import createError, { type FastifyErrorConstructor } from '@fastify/error'
 
 /** One code of the catalogue: what it answers and the text of its message (`%s` filled per error). */
@@ -31,6 +32,13 @@ export function errorCatalogue (): CataloguedError[] {
 /** Whether an error carries one of the catalogue's codes, and may be shown as it is. */
 export function isCatalogued (err: { code?: unknown }): boolean {
   return typeof err.code === 'string' && catalogue.has(err.code)
+}
+
+/** The message an error of `code` has with these arguments, as `new X(...args).message` (without making one). */
+export function messageOf (code: string, ...args: unknown[]): string {
+  const entry = catalogue.get(code)
+  if (entry === undefined) throw new Error(`${code} is not in the catalogue`)
+  return format(entry.message, ...args)
 }
 
 // ── The version header: refused before any route runs ─────────────────────────────────────────────

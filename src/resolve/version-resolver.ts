@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import semver from 'semver'
 import { storeUrlOf } from '../config.js'
 import { parseAppVersion, parsePlatform, userAgentReader } from './app-version.js'
-import { VersionInvalidError, VersionRequiredError, VersionUnsupportedError } from '../errors.js'
+import { messageOf, VersionInvalidError, VersionRequiredError, VersionUnsupportedError } from '../errors.js'
 
 /** Who is calling, as far as versions go. Shared between requests: never mutate. */
 export interface ClientVersion {
@@ -96,9 +96,12 @@ export function createVersionResolver (options: VersionResolverOptions): Resolve
    */
   function unsupported (appVersion: string, platform: string | null): Error & { code: string } {
     const upgradeUrl = storeUrlOf(storeUrls, platform)
-    return Object.defineProperty(new VersionUnsupportedError(appVersion, oldest), 'details', {
-      enumerable: true,
-      get: () => ({ upgrade_url: upgradeUrl, minimum_version: options.minimumVersion?.(platform) ?? oldest })
+    const minimum = () => options.minimumVersion?.(platform) ?? oldest
+    // The message names the same minimum as the details: a retired range above the oldest contract
+    // raises it, and a rule made after this resolution was cached may have.
+    return Object.defineProperties(new VersionUnsupportedError(appVersion, oldest), {
+      message: { configurable: true, get: () => messageOf(VersionUnsupportedError.code, appVersion, minimum()) },
+      details: { enumerable: true, get: () => ({ upgrade_url: upgradeUrl, minimum_version: minimum() }) }
     })
   }
 

@@ -143,6 +143,8 @@ t.test('each platform\'s store URL, where a rule names no upgrade URL', async (t
     t.equal(deprecated.headers.link, `<${store}>; rel="deprecation"`)
     const tooOld = await call(url, '/profile', { version: '0.9.0', headers: { 'x-app-platform': platform } })
     t.match(tooOld.json, { code: 426, upgrade_url: store, minimum_version: '1.5.0' }, `${platform}: older than every contract, told what a retired build is`)
+    t.equal(tooOld.json.message, 'App version 0.9.0 is no longer supported (the oldest supported is 1.5.0): please update the app',
+      `${platform}: the message names the minimum the details give, not the oldest contract`)
     const current = await status(url, '3.0.0', platform)
     t.match(current, { status: 'supported', upgrade_url: store }, `${platform}: where a supported app updates`)
   }
