@@ -38,6 +38,26 @@ export interface InstructionCount {
   allThreads: number
 }
 
+/** Fails with what to install when valgrind is missing; `mode` names the bench option that needs it. */
+export async function requireValgrind (mode: string): Promise<void> {
+  await run('valgrind', ['--version']).catch((err: Error) => {
+    throw new Error(`${mode} needs valgrind (Debian: apt-get install valgrind)`, { cause: err })
+  })
+}
+
+/**
+ * valgrind's arguments for a Node process counted by callgrind, into `file` (a file per thread):
+ * instrumented only from `callgrindControl('--instr=on')`, and --smc-check for V8's generated code.
+ */
+export function callgrindArgs (file: string): string[] {
+  return ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', '--smc-check=all-non-file', `--callgrind-out-file=${file}`]
+}
+
+/** Tells the callgrind of process `pid` to start counting (`--instr=on`), start again from zero (`--zero`) or write its counts (`--dump`). */
+export async function callgrindControl (pid: number, ...args: string[]): Promise<void> {
+  await run('callgrind_control', [...args, String(pid)])
+}
+
 /** The servers counted: http-proxy, the Fastify forwarder, evergate's head and 1.0.0 clients. */
 export function instructionScenarios (): Scenario[] {
   return demoScenarios().filter((s) => s.group === 'GET /articles' && (s.via === 'proxy' || s.via === 'fastify-forwarder' || s.via === 'evergate'))
@@ -57,9 +77,7 @@ export async function threadTotals (dir: string, file: string): Promise<Map<numb
 
 /** Counts each scenario's server in a process of its own under callgrind, one after the other. */
 export async function runInstructions ({ requests = 2000, warmup = 40_000, connections = 8, only, log = () => {} }: InstructionOptions = {}): Promise<InstructionCount[]> {
-  await run('valgrind', ['--version']).catch((err: Error) => {
-    throw new Error('--instructions needs valgrind (Debian: apt-get install valgrind)', { cause: err })
-  })
+  await requireValgrind('--instructions')
   return await withProcesses('instructions', async (group, workDir) => {
     const core = await group.start('core')
     const counts: InstructionCount[] = []
@@ -70,13 +88,9 @@ export async function runInstructions ({ requests = 2000, warmup = 40_000, conne
       const server = await group.start(scenario.via as 'proxy' | 'fastify-forwarder' | 'evergate', {
         upstream: core.url,
         env,
-        under: {
-          command: 'valgrind',
-          // Instrumented from the moment counting starts; --smc-check for V8's generated code.
-          args: ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', '--smc-check=all-non-file', `--callgrind-out-file=${join(workDir, file)}`]
-        }
+        under: { command: 'valgrind', args: callgrindArgs(join(workDir, file)) }
       })
-      const control = async (...args: string[]) => { await run('callgrind_control', [...args, String(server.pid)]) }
+      const control = (...args: string[]) => callgrindControl(server.pid, ...args)
       const send = (amount: number) => closedLoop(server.url, [scenario.request], { connections, seconds: 0, requests: amount })
       await preflight(server.url, scenario)
       log(`${scenario.id}: ${warmup} requests to warm up`)

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { threadTotals } from './instructions.js'
+import { callgrindArgs, requireValgrind, threadTotals } from './instructions.js'
 
 const run = promisify(execFile)
 
@@ -29,16 +29,15 @@ export interface PageInstructions {
 
 async function count (dir: string, piece: Piece, pages: number, warmup: number): Promise<number> {
   const file = join(dir, `callgrind-${piece}`)
-  await run('valgrind', [
-    '--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', '--smc-check=all-non-file', `--callgrind-out-file=${file}`,
-    process.execPath, ...process.execArgv, ENTRY.pathname, piece, String(pages), String(warmup)
-  ], { maxBuffer: 64 * 1024 * 1024 })
+  await run('valgrind', [...callgrindArgs(file), process.execPath, ...process.execArgv, ENTRY.pathname, piece, String(pages), String(warmup)],
+    { maxBuffer: 64 * 1024 * 1024 })
   const main = (await threadTotals(dir, `callgrind-${piece}`)).get(1)
   if (main === undefined) throw new Error(`${piece}: callgrind wrote no count for the main thread`)
   return main / pages / 1000
 }
 
 export async function runPageInstructions ({ pages = 4000, warmup = 20_000, log = (_line: string) => {} } = {}): Promise<PageInstructions> {
+  await requireValgrind('--page-instructions')
   const dir = await mkdtemp(join(tmpdir(), 'evergate-page-'))
   try {
     const totals = new Map<Piece, number>()

@@ -5,25 +5,19 @@
 //   steps       parse, then the 1.0.0 client's response steps
 //   serialise   parse, steps, JSON.stringify of the result
 //   head        parse, JSON.stringify of the page as it came: head's client, for scale
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
-import type { RequestContext } from '../src/engine/index.js'
-import { ResponseStepContext } from '../src/gateway/run-chain.js'
 import { demoArticles } from './demo-chains.js'
+import { callgrindControl } from './instructions.js'
 import { PIECES, type Piece } from './page-instructions.js'
-
-const run = promisify(execFile)
+import { runResponseChain } from './synthetic.js'
 
 const [piece, pages, warmup] = process.argv.slice(2) as [Piece, string, string]
 const { page, chains } = await demoArticles()
 const steps = chains.get('1.0.0')
 if (steps === undefined || !PIECES.includes(piece)) throw new Error(`usage: page-pieces.js <${PIECES.join('|')}> <pages> <warm-up pages>`)
 const body = Buffer.from(page)
-const request: RequestContext = { params: {}, query: {}, headers: {}, appVersion: null, platform: null }
 let sink = 0
 const parsed = () => JSON.parse(body.toString('utf8')) as unknown
-// As the gateway runs a response chain: a context per response, the steps, no headers changed.
-const translated = () => new ResponseStepContext(200, request, {}).run(steps, parsed(), true) as unknown[]
+const translated = () => runResponseChain(steps, parsed()) as unknown[]
 const loops: Record<Piece, () => void> = {
   parse: () => { sink += (parsed() as { items: unknown[] }).items.length },
   steps: () => { sink += translated().length },
@@ -33,7 +27,7 @@ const loops: Record<Piece, () => void> = {
 const once = loops[piece]
 // Every piece warms the same code, so V8 has optimised what each loop runs the same way.
 for (let i = 0; i < Number(warmup); i++) { loops.serialise(); loops.head() }
-const callgrind = async (...args: string[]) => { await run('callgrind_control', [...args, String(process.pid)]) }
+const callgrind = (...args: string[]) => callgrindControl(process.pid, ...args)
 await callgrind('--instr=on')
 // Instrumenting makes valgrind translate the code again: these are not counted.
 for (let i = 0; i < 200; i++) once()
